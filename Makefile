@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kvmwatch top-level Makefile.
+#   make                 module (against KDIR) and userspace tools
+#   make check           the test suite: unit tests, then both Debian kernels
+#                        booted under QEMU/TCG with kvm_amd and real guests
+#   make demo            a real guest, a real diagnosis
+#   make install         module + tools into DESTDIR
+#   make dkms-install    register, build and install through DKMS
+
+VERSION := 0.1.0
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+DKMS_SRC := $(DESTDIR)/usr/src/kvmwatch-$(VERSION)
+# Files DKMS needs to rebuild the module for any kernel.
+MODULE_SRC := Kbuild Makefile dkms.conf module uapi
+
+.PHONY: all module tools selftests unit check demo install install-module \
+	install-tools dkms-install dkms-uninstall clean
+
+all: module tools
+
+module:
+	@test -f $(KDIR)/Makefile || { \
+		echo "kvmwatch: no kernel build tree at $(KDIR);" \
+		     "install linux-headers-$(KVER) or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools:
+	$(MAKE) -C tools
+
+selftests:
+	$(MAKE) -C selftests
+
+unit:
+	$(MAKE) -C selftests/unit check
+
+check:
+	./selftests/rig/check.sh
+
+demo:
+	./selftests/rig/demo.sh
+
+install: install-module install-tools
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=updates INSTALL_MOD_STRIP=1 modules_install
+
+install-tools: tools
+	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -r $(MODULE_SRC) $(DKMS_SRC)/
+	sed -i 's/@VERSION@/$(VERSION)/' $(DKMS_SRC)/dkms.conf
+	dkms add kvmwatch/$(VERSION)
+	dkms build kvmwatch/$(VERSION) -k $(KVER)
+	dkms install kvmwatch/$(VERSION) -k $(KVER)
+
+dkms-uninstall:
+	-dkms remove kvmwatch/$(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+clean:
+	-test -f $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C tools clean
+	$(MAKE) -C selftests clean

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place that knows kernel versions. Logic elsewhere never tests
+ * LINUX_VERSION_CODE: it uses what this header defines.
+ *
+ * Supported: Debian 6.1 (6.1.149 and later) and 6.12.
+ */
+#ifndef KVMW_COMPAT_H
+#define KVMW_COMPAT_H
+
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "kvmwatch needs Linux 6.1 or later"
+#endif
+
+/*
+ * trace_kvm_entry() gained "bool force_immediate_exit" in 6.9 and in
+ * 6.1.149 (backport). Before that it took only the vCPU. Both Debian
+ * kernels carry the new prototype; older 6.1 point releases do not.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0) || \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 149) && \
+	 LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0))
+#define KVMW_KVM_ENTRY_PROTO	struct kvm_vcpu *vcpu, bool force_immediate_exit
+#define KVMW_KVM_ENTRY_BTF	"kvm_vcpu*,bool"
+#else
+#define KVMW_KVM_ENTRY_PROTO	struct kvm_vcpu *vcpu
+#define KVMW_KVM_ENTRY_BTF	"kvm_vcpu*"
+#endif
+
+#endif /* KVMW_COMPAT_H */

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/kvmwatch: one open file is one consumer. See uapi/linux/kvmwatch.h
+ * for the protocol.
+ */
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+#include <linux/capability.h>
+#include <linux/slab.h>
+#include <linux/utsname.h>
+
+#include "dev.h"
+#include "attach.h"
+#include "vm.h"
+#include "counters.h"
+#include "../uapi/linux/kvmwatch.h"
+
+#define KVMW_MAJOR	0
+#define KVMW_MINOR	1
+#define KVMW_PATCH	0
+
+/* Per-open-file state: the consumer. Grows with filters and baselines. */
+struct kvmw_file {
+	u32 reserved;
+};
+
+/*
+ * Copy a kernel-filled growable struct to userspace: the caller's leading
+ * "__u32 size" says how much it can take; "size" is returned as the
+ * kernel's size.
+ */
+static int kvmw_put_struct(void __user *uarg, void *kstruct, u32 ksize,
+			   u32 ver0)
+{
+	u32 usize;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < ver0)
+		return -EINVAL;
+	*(u32 *)kstruct = ksize;
+	if (copy_to_user(uarg, kstruct, min(usize, ksize)))
+		return -EFAULT;
+	return 0;
+}
+
+static long kvmw_ioc_version(void __user *uarg)
+{
+	struct kvmw_version v = {
+		.abi = KVMW_ABI_VERSION,
+		.major = KVMW_MAJOR,
+		.minor = KVMW_MINOR,
+		.patch = KVMW_PATCH,
+		.caps = KVMW_CAP_TRACEPOINTS | KVMW_CAP_KPROBES,
+	};
+
+	strscpy(v.release, init_utsname()->release, sizeof(v.release));
+	return kvmw_put_struct(uarg, &v, sizeof(v), KVMW_VERSION_SIZE_VER0);
+}
+
+static long kvmw_ioc_counters(void __user *uarg)
+{
+	struct kvmw_counters c = {
+		.vms = atomic64_read(&kvmw_live.vms),
+		.vcpus = atomic64_read(&kvmw_live.vcpus),
+		.buffers = atomic64_read(&kvmw_live.buffers),
+		.files = atomic64_read(&kvmw_live.files),
+		.kvm_loads = atomic64_read(&kvmw_live.kvm_loads),
+		.kvm_unloads = atomic64_read(&kvmw_live.kvm_unloads),
+		.untracked = kvmw_untracked_sum(),
+		.exits = kvmw_exits_sum(),
+	};
+
+	kvmw_attach_state(&c.attach_state, &c.tracepoints, &c.kprobes);
+	return kvmw_put_struct(uarg, &c, sizeof(c), KVMW_COUNTERS_SIZE_VER0);
+}
+
+static long kvmw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case KVMW_IOC_VERSION:
+		return kvmw_ioc_version(uarg);
+	case KVMW_IOC_COUNTERS:
+		return kvmw_ioc_counters(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int kvmw_open(struct inode *inode, struct file *file)
+{
+	struct kvmw_file *kf;
+
+	/* The mode is 0600, but an admin may relax it: stay root-only. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	kf = kzalloc(sizeof(*kf), GFP_KERNEL);
+	if (!kf)
+		return -ENOMEM;
+	file->private_data = kf;
+	atomic64_inc(&kvmw_live.files);
+	return nonseekable_open(inode, file);
+}
+
+static int kvmw_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	atomic64_dec(&kvmw_live.files);
+	return 0;
+}
+
+static const struct file_operations kvmw_fops = {
+	.owner = THIS_MODULE,
+	.open = kvmw_open,
+	.release = kvmw_release,
+	.unlocked_ioctl = kvmw_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice kvmw_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = KVMW_DEVICE_NAME,
+	.fops = &kvmw_fops,
+	.mode = 0600,
+};
+
+int kvmw_dev_init(void)
+{
+	return misc_register(&kvmw_misc);
+}
+
+void kvmw_dev_exit(void)
+{
+	misc_deregister(&kvmw_misc);
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Probes on KVM's tracepoints. Each runs on the vCPU's own thread, so the
+ * per-vCPU fields it updates have a single writer. On 6.1 (SVM) kvm_exit
+ * fires with preemption enabled, after the thread may have migrated: all
+ * state is keyed by the vCPU, never by the current CPU.
+ */
+#include <linux/rcupdate.h>
+#include <linux/percpu.h>
+#include <linux/kvm_host.h>
+
+#include "probes.h"
+#include "vm.h"
+#include "counters.h"
+
+static __always_inline struct kvmw_vcpu *kvmw_probe_vcpu(struct kvm_vcpu *vcpu)
+{
+	struct kvmw_vcpu *v = kvmw_vcpu_find(vcpu);
+
+	if (unlikely(!v))
+		this_cpu_inc(kvmw_untracked);
+	return v;
+}
+
+void kvmw_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
+{
+	struct kvmw_vcpu *v;
+
+	rcu_read_lock();
+	v = kvmw_probe_vcpu(vcpu);
+	if (v)
+		WRITE_ONCE(v->exits, v->exits + 1);
+	rcu_read_unlock();
+}
+
+void kvmw_probe_kvm_entry(void *data, KVMW_KVM_ENTRY_PROTO)
+{
+	struct kvmw_vcpu *v;
+
+	rcu_read_lock();
+	v = kvmw_probe_vcpu(vcpu);
+	if (v)
+		WRITE_ONCE(v->entries, v->entries + 1);
+	rcu_read_unlock();
+}
