@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one Debian kernel under QEMU/TCG (-cpu max: nested AMD SVM), run the
+# in-VM tests and print TAP on stdout: the VM's own results, brought back
+# over a dedicated serial port, followed by the host's checks of the run
+# (finished in time, success marker, clean console and kernel log, taint).
+#
+# Usage: boot.sh [-k SERIES] [-v plain|qemu] [-t GLOB] [-i fail|warn|hang]
+#                [-T SECS] [-a APPEND] [-n NAME] [-x]
+#   -k  kernel series, 6.1 or 6.12 (default 6.12)
+#   -v  initramfs variant; "qemu" adds QEMU for nested Linux guests and
+#       boots with one CPU (several real guests triple-fault a 2-CPU VM)
+#   -t  run only the in-VM tests matching GLOB (default: all)
+#   -i  rig self-test: inject a failing test, a kernel WARN or a hang
+#   -T  timeout for the whole boot, seconds (default 900)
+#   -a  extra kernel command line
+#   -n  name of the run directory under $KVMW_CACHE/runs
+#   -x  unnumbered results and no plan, for callers that merge several
+#       runs into one TAP stream (see tap_merge in lib.sh)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+series=6.12 variant=plain glob="" inject="" timeout=900 append="" name=""
+noplan=0
+while getopts "k:v:t:i:T:a:n:x" opt; do
+	case $opt in
+	k) series=$OPTARG ;;
+	v) variant=$OPTARG ;;
+	t) glob=$OPTARG ;;
+	i) inject=$OPTARG ;;
+	T) timeout=$OPTARG ;;
+	a) append=$OPTARG ;;
+	n) name=$OPTARG ;;
+	x) noplan=1 ;;
+	*) exit 2 ;;
+	esac
+done
+
+rel=$(kvmw_release "$series")
+[ -n "$rel" ] || kvmw_die "unknown kernel series $series"
+run=$KVMW_CACHE/runs/${name:-$series-$variant}
+rm -rf "$run"
+mkdir -p "$run"
+
+smp=2 mem=2G
+if [ "$variant" = qemu ]; then
+	smp=1 mem=3G
+fi
+cmdline="console=ttyS0,115200 loglevel=5 panic=-1 panic_on_warn=1"
+cmdline+=" oops=panic softlockup_panic=1 mitigations=off nokaslr"
+[ -n "$glob" ] && cmdline+=" kvmw.tests=$glob"
+[ -n "$inject" ] && cmdline+=" kvmw.inject=$inject"
+[ -n "$append" ] && cmdline+=" $append"
+
+initrd=$KVMW_CACHE/initramfs/$rel-$variant.cpio
+[ -f "$initrd" ] || kvmw_die "no initramfs $initrd (run prepare.sh)"
+
+start=$(date +%s)
+timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp "$smp" -m "$mem" \
+	-nodefaults -no-reboot -display none -monitor none \
+	-kernel "$KVMW_CACHE/kernels/$rel/boot/vmlinuz-$rel" \
+	-initrd "$initrd" -append "$cmdline" \
+	-chardev file,id=con,path="$run/console.log" -serial chardev:con \
+	-chardev file,id=tap,path="$run/tap.log" -serial chardev:tap \
+	-chardev file,id=art,path="$run/artifacts.log" -serial chardev:art \
+	>"$run/qemu.log" 2>&1
+qrc=$?
+secs=$(($(date +%s) - start))
+
+n=0 failed=0
+result() {	# result OK|FAIL description
+	n=$((n + 1))
+	local num=" $n"
+
+	[ $noplan -eq 0 ] || num=""
+	if [ "$1" = OK ]; then
+		echo "ok$num - $2"
+	else
+		echo "not ok$num - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+echo "# $rel ($variant), run directory $run"
+tr -d '\r' <"$run/tap.log" >"$run/tap.txt"
+while IFS= read -r line; do
+	case "$line" in
+	"ok - "*) result OK "$rel: ${line#ok - }" ;;
+	"not ok - "*) result FAIL "$rel: ${line#not ok - }" ;;
+	"#"*) echo "$line" ;;
+	esac
+done <"$run/tap.txt"
+
+bad='WARNING:|BUG:|Oops|general protection|Call Trace|kernel BUG|rcu.*(stall|detected stalls)|blocked for more than|soft lockup|hard LOCKUP|Kernel panic|UBSAN|list_(add|del) corruption'
+if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+	result FAIL "$rel: VM finished within ${timeout}s (timed out)"
+else
+	result OK "$rel: VM finished within ${timeout}s (took ${secs}s)"
+fi
+if tail -n 1 "$run/tap.txt" | grep -qx '# kvmw-rig: done'; then
+	result OK "$rel: success marker"
+else
+	result FAIL "$rel: success marker"
+fi
+if grep -qE "$bad" "$run/console.log"; then
+	result FAIL "$rel: console clean"
+else
+	result OK "$rel: console clean"
+fi
+tr -d '\r' <"$run/artifacts.log" >"$run/dmesg.txt"
+if ! grep -q '^kvmw-artifacts-end' "$run/dmesg.txt"; then
+	result FAIL "$rel: kernel log and taint collected"
+else
+	if grep -qE "$bad" "$run/dmesg.txt"; then
+		result FAIL "$rel: kernel log clean"
+		grep -E "$bad" "$run/dmesg.txt" | head -n 20 | sed 's/^/#   /'
+	else
+		result OK "$rel: kernel log clean"
+	fi
+	taint=$(sed -n 's/^kvmw-taint: //p' "$run/dmesg.txt")
+	# Allowed: O (4096, out-of-tree module) and E (8192, unsigned module).
+	if [ -n "$taint" ] && [ $((taint & ~(4096 | 8192))) -eq 0 ]; then
+		result OK "$rel: taint $taint has only O/E flags"
+	else
+		result FAIL "$rel: taint '${taint}' has only O/E flags"
+	fi
+fi
+if [ $failed -ne 0 ]; then
+	echo "# last console lines ($run/console.log):"
+	tail -n 30 "$run/console.log" | tr -d '\r' | sed 's/^/#   /'
+fi
+[ $noplan -eq 1 ] || echo "1..$n"
+[ $failed -eq 0 ]

@@ -1,0 +1,4 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Debian 6.12 under QEMU/TCG, kvm_amd, every in-VM test.
+exec "$(dirname "$0")/../rig/boot.sh" -k 6.12

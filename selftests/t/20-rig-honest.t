@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The rig's own test: a failing selftest, a kernel WARN (with and without
+# panic_on_warn) and a hung guest must each make the run fail, for the
+# reason expected. A rig that cannot fail proves nothing.
+. "$(dirname "$0")/../rig/lib.sh"
+boot=$KVMW_TOP/selftests/rig/boot.sh
+
+n=0 failed=0
+expect_failure() {	# DESCRIPTION PATTERN BOOT-ARGS...
+	local what=$1 pattern=$2 out rc
+	shift 2
+	n=$((n + 1))
+	out=$("$boot" -k 6.12 -t '00-*' -n "honest-$n" "$@" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] && grep -qE "$pattern" <<<"$out"; then
+		echo "ok $n - rig fails on $what"
+	else
+		echo "not ok $n - rig fails on $what (exit $rc)"
+		sed 's/^/#   /' <<<"$out"
+		failed=$((failed + 1))
+	fi
+}
+
+expect_failure "a failing selftest" '^not ok [0-9]+ - .*: 99-injected-failure' -i fail
+expect_failure "a WARN with panic_on_warn=1" '^not ok [0-9]+ - .*: success marker' -i warn
+expect_failure "a WARN seen only in dmesg" '^not ok [0-9]+ - .*: kernel log clean' \
+	-i warn -a panic_on_warn=0
+expect_failure "a hung guest" '^not ok [0-9]+ - .*\(timed out\)' -i hang -T 60
+echo "1..$n"
+[ $failed -eq 0 ]
