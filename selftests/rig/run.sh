@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Developer's door into the rig: boot a kernel with KVM and kvmwatch loaded,
+# run one shell command inside, print its output, return its exit status.
+# Rebuilds the module and initramfs first unless -N.
+#
+# Usage: run.sh [-k SERIES] [-v VARIANT] [-T SECS] [-N] -c 'COMMAND'
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+series=6.12 variant=plain timeout=600 cmd="" prepare=1
+while getopts "k:v:T:Nc:" opt; do
+	case $opt in
+	k) series=$OPTARG ;;
+	v) variant=$OPTARG ;;
+	T) timeout=$OPTARG ;;
+	N) prepare=0 ;;
+	c) cmd=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+[ -n "$cmd" ] || kvmw_die "usage: run.sh [-k SERIES] [-v VARIANT] [-T SECS] [-N] -c COMMAND"
+if [ $prepare -eq 1 ]; then
+	make -s -C "$KVMW_TOP" tools selftests >&2 || exit 1
+	"$KVMW_TOP/selftests/rig/prepare.sh" "$series" "$variant" >&2 || exit 1
+fi
+b64=$(printf '%s' "$cmd" | base64 -w0)
+name=run-$series-$$
+"$KVMW_TOP/selftests/rig/boot.sh" -k "$series" -v "$variant" -T "$timeout" \
+	-n "$name" -a "kvmw.cmd=$b64" >/dev/null 2>&1
+out=$KVMW_CACHE/runs/$name
+tr -d '\r' <"$out/tap.log" | grep -v '^kvmw-cmd-exit: '
+rc=$(tr -d '\r' <"$out/tap.log" | sed -n 's/^kvmw-cmd-exit: //p')
+if [ -z "$rc" ]; then
+	echo "run.sh: no exit status (timeout or crash); console:" >&2
+	tail -n 30 "$out/console.log" >&2
+	rc=1
+fi
+if grep -qE 'WARNING:|BUG:|Oops|Call Trace' "$out/artifacts.log" 2>/dev/null; then
+	echo "run.sh: kernel log has warnings, see $out/artifacts.log" >&2
+fi
+rm -rf "$out"
+exit "$rc"
