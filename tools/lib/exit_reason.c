@@ -9,6 +9,7 @@
 #include <asm/vmx.h>
 
 #include "exit_reason.h"
+#include "util.h"
 
 _Static_assert(KVMW_VMX_FAILED_VMENTRY == VMX_EXIT_REASONS_FAILED_VMENTRY,
 	       "VMX failed-entry bit differs from the uapi header");
@@ -17,8 +18,6 @@ _Static_assert(KVMW_VMX_ENCLAVE_MODE == VMX_EXIT_REASONS_SGX_ENCLAVE_MODE,
 
 static const struct kvmw_exit_name svm_exit_names[] = { SVM_EXIT_REASONS };
 static const struct kvmw_exit_name vmx_exit_names[] = { VMX_EXIT_REASONS };
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 size_t kvmw_exit_reasons(enum kvmw_isa isa, const struct kvmw_exit_name **table)
 {

@@ -51,6 +51,7 @@ const char *kvmw_exit_reason_name(enum kvmw_isa isa, u32 code);
 const char *kvmw_isa_name(enum kvmw_isa isa);
 
 /* The whole table of an ISA; returns its length (0 for an unknown ISA). */
-size_t kvmw_exit_reasons(enum kvmw_isa isa, const struct kvmw_exit_name **table);
+size_t kvmw_exit_reasons(enum kvmw_isa isa,
+			 const struct kvmw_exit_name **table);
 
 #endif /* KVMW_EXIT_REASON_H */

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The counter field table, attach-state and capability names. */
+#include <stddef.h>
+#include <string.h>
+
+#include "caps.h"
+#include "counters.h"
+#include "tap.h"
+#include "tests.h"
+
+static const struct {
+	const char *name;
+	size_t offset;
+	bool baseline;
+	bool self;
+} want[] = {
+	{ "vms", offsetof(struct kvmw_counters, vms), true, false },
+	{ "vcpus", offsetof(struct kvmw_counters, vcpus), true, false },
+	{ "buffers", offsetof(struct kvmw_counters, buffers), true, false },
+	{ "files", offsetof(struct kvmw_counters, files), true, true },
+	{ "tracepoints", offsetof(struct kvmw_counters, tracepoints), false,
+	  false },
+	{ "kprobes", offsetof(struct kvmw_counters, kprobes), false, false },
+	{ "kvm_loads", offsetof(struct kvmw_counters, kvm_loads), false,
+	  false },
+	{ "kvm_unloads", offsetof(struct kvmw_counters, kvm_unloads), false,
+	  false },
+	{ "untracked", offsetof(struct kvmw_counters, untracked), true,
+	  false },
+	{ "exits", offsetof(struct kvmw_counters, exits), false, false },
+};
+
+#define NWANT	ARRAY_SIZE(want)
+
+static void test_table(void)
+{
+	struct kvmw_counters c;
+	size_t i;
+
+	tap_eq_u64(KVMW_COUNTER_NFIELDS, NWANT,
+		   "one table entry per __u64 counter");
+	for (i = 0; i < NWANT && i < KVMW_COUNTER_NFIELDS; i++) {
+		const struct kvmw_counter_field *f = &kvmw_counter_fields[i];
+
+		tap_eq_str(f->name, want[i].name, "field %zu is %s", i,
+			   want[i].name);
+		tap_eq_u64(f->offset, want[i].offset, "%s: offset",
+			   want[i].name);
+		tap_eq_u64(f->baseline, want[i].baseline, "%s: %sbaseline",
+			   want[i].name, want[i].baseline ? "" : "not ");
+		tap_eq_u64(f->self, want[i].self, "%s: %scounts own file",
+			   want[i].name, want[i].self ? "" : "never ");
+	}
+
+	/* Distinct values per field: a wrong offset reads a neighbour. */
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < KVMW_COUNTER_NFIELDS; i++)
+		*(__u64 *)((char *)&c + want[i].offset) = 1000 + i;
+	for (i = 0; i < KVMW_COUNTER_NFIELDS; i++)
+		tap_eq_u64(kvmw_counter_value(&c, &kvmw_counter_fields[i]),
+			   1000 + i, "value of %s", want[i].name);
+}
+
+static void test_others(void)
+{
+	const struct kvmw_counter_field *files = &kvmw_counter_fields[3];
+	const struct kvmw_counter_field *vms = &kvmw_counter_fields[0];
+	struct kvmw_counters c = { .vms = 4, .files = 3 };
+
+	tap_eq_u64(kvmw_counter_others(&c, files, 1), 2,
+		   "files 3, own 1: 2 others");
+	tap_eq_u64(kvmw_counter_others(&c, vms, 1), 4,
+		   "own files do not touch vms");
+	c.files = 0;
+	tap_eq_u64(kvmw_counter_others(&c, files, 1), 0,
+		   "files below own: clamped to 0, not wrapped");
+}
+
+static void test_names(void)
+{
+	tap_eq_str(kvmw_attach_state_name(KVMW_ATTACH_NONE), "none",
+		   "attach state 0");
+	tap_eq_str(kvmw_attach_state_name(KVMW_ATTACH_PARTIAL), "partial",
+		   "attach state 1");
+	tap_eq_str(kvmw_attach_state_name(KVMW_ATTACH_FULL), "full",
+		   "attach state 2");
+	tap_ok(!kvmw_attach_state_name(3), "attach state 3 unknown");
+
+	tap_eq_str(kvmw_cap_name(0), "tracepoints", "cap bit 0");
+	tap_eq_str(kvmw_cap_name(1), "kprobes", "cap bit 1");
+	tap_eq_str(kvmw_cap_name(2), "svm", "cap bit 2");
+	tap_eq_str(kvmw_cap_name(3), "vmx", "cap bit 3");
+	tap_ok(!kvmw_cap_name(4), "cap bit 4 unknown");
+	tap_ok(!kvmw_cap_name(31), "cap bit 31 unknown");
+	tap_ok(!kvmw_cap_name(32), "cap bit 32 out of range");
+}
+
+void test_counters(void)
+{
+	test_table();
+	test_others();
+	test_names();
+}

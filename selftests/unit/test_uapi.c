@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The uapi header is an ABI: these literals are what existing binaries
+ * were compiled with. A failure here means the ABI changed, which needs
+ * a new KVMW_ABI_VERSION or a growable addition, never a silent edit.
+ *
+ * "No implicit padding" matters beyond tidiness: padding bytes would leak
+ * kernel stack contents to userspace, and would differ between i386 and
+ * x86_64 (u64 alignment 4 vs 8), breaking the compat ioctl path.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include <linux/ioctl.h>
+#include <linux/kvmwatch.h>
+
+#include "tap.h"
+#include "tests.h"
+
+#define FSIZE(type, m)	sizeof(((type *)0)->m)
+
+#define CHECK_FIELD(type, m, off, size) do {				\
+	tap_eq_u64(offsetof(type, m), off, "offsetof(" #type ", " #m ")"); \
+	tap_eq_u64(FSIZE(type, m), size, "sizeof(" #type "." #m ")");	\
+} while (0)
+
+static void test_version_layout(void)
+{
+	size_t sum = FSIZE(struct kvmw_version, size) +
+		     FSIZE(struct kvmw_version, abi) +
+		     FSIZE(struct kvmw_version, major) +
+		     FSIZE(struct kvmw_version, minor) +
+		     FSIZE(struct kvmw_version, patch) +
+		     FSIZE(struct kvmw_version, caps) +
+		     FSIZE(struct kvmw_version, release);
+
+	CHECK_FIELD(struct kvmw_version, size, 0, 4);
+	CHECK_FIELD(struct kvmw_version, abi, 4, 4);
+	CHECK_FIELD(struct kvmw_version, major, 8, 4);
+	CHECK_FIELD(struct kvmw_version, minor, 12, 4);
+	CHECK_FIELD(struct kvmw_version, patch, 16, 4);
+	CHECK_FIELD(struct kvmw_version, caps, 20, 4);
+	CHECK_FIELD(struct kvmw_version, release, 24, 64);
+	tap_eq_u64(sizeof(struct kvmw_version), 88,
+		   "sizeof(struct kvmw_version)");
+	tap_eq_u64(KVMW_VERSION_SIZE_VER0, sizeof(struct kvmw_version),
+		   "KVMW_VERSION_SIZE_VER0 is the first version's sizeof");
+	tap_eq_u64(sum, sizeof(struct kvmw_version),
+		   "struct kvmw_version has no implicit padding");
+}
+
+static void test_counters_layout(void)
+{
+	size_t sum = FSIZE(struct kvmw_counters, size) +
+		     FSIZE(struct kvmw_counters, attach_state) +
+		     FSIZE(struct kvmw_counters, vms) +
+		     FSIZE(struct kvmw_counters, vcpus) +
+		     FSIZE(struct kvmw_counters, buffers) +
+		     FSIZE(struct kvmw_counters, files) +
+		     FSIZE(struct kvmw_counters, tracepoints) +
+		     FSIZE(struct kvmw_counters, kprobes) +
+		     FSIZE(struct kvmw_counters, kvm_loads) +
+		     FSIZE(struct kvmw_counters, kvm_unloads) +
+		     FSIZE(struct kvmw_counters, untracked) +
+		     FSIZE(struct kvmw_counters, exits);
+
+	CHECK_FIELD(struct kvmw_counters, size, 0, 4);
+	CHECK_FIELD(struct kvmw_counters, attach_state, 4, 4);
+	CHECK_FIELD(struct kvmw_counters, vms, 8, 8);
+	CHECK_FIELD(struct kvmw_counters, vcpus, 16, 8);
+	CHECK_FIELD(struct kvmw_counters, buffers, 24, 8);
+	CHECK_FIELD(struct kvmw_counters, files, 32, 8);
+	CHECK_FIELD(struct kvmw_counters, tracepoints, 40, 8);
+	CHECK_FIELD(struct kvmw_counters, kprobes, 48, 8);
+	CHECK_FIELD(struct kvmw_counters, kvm_loads, 56, 8);
+	CHECK_FIELD(struct kvmw_counters, kvm_unloads, 64, 8);
+	CHECK_FIELD(struct kvmw_counters, untracked, 72, 8);
+	CHECK_FIELD(struct kvmw_counters, exits, 80, 8);
+	tap_eq_u64(sizeof(struct kvmw_counters), 88,
+		   "sizeof(struct kvmw_counters)");
+	tap_eq_u64(KVMW_COUNTERS_SIZE_VER0, sizeof(struct kvmw_counters),
+		   "KVMW_COUNTERS_SIZE_VER0 is the first version's sizeof");
+	tap_eq_u64(sum, sizeof(struct kvmw_counters),
+		   "struct kvmw_counters has no implicit padding");
+}
+
+static void test_ioctls(void)
+{
+	/* Whole numbers first: what strace shows and old binaries send. */
+	tap_eq_u64(KVMW_IOC_VERSION, 0xc058b700, "KVMW_IOC_VERSION value");
+	tap_eq_u64(KVMW_IOC_COUNTERS, 0xc058b701, "KVMW_IOC_COUNTERS value");
+
+	tap_eq_u64(_IOC_DIR(KVMW_IOC_VERSION), _IOC_READ | _IOC_WRITE,
+		   "KVMW_IOC_VERSION is read-write (size in, struct out)");
+	tap_eq_u64(_IOC_TYPE(KVMW_IOC_VERSION), KVMW_IOC_MAGIC,
+		   "KVMW_IOC_VERSION type is KVMW_IOC_MAGIC");
+	tap_eq_u64(_IOC_NR(KVMW_IOC_VERSION), 0x00, "KVMW_IOC_VERSION nr");
+	tap_eq_u64(_IOC_SIZE(KVMW_IOC_VERSION), sizeof(struct kvmw_version),
+		   "KVMW_IOC_VERSION encodes sizeof(struct kvmw_version)");
+
+	tap_eq_u64(_IOC_DIR(KVMW_IOC_COUNTERS), _IOC_READ | _IOC_WRITE,
+		   "KVMW_IOC_COUNTERS is read-write");
+	tap_eq_u64(_IOC_TYPE(KVMW_IOC_COUNTERS), KVMW_IOC_MAGIC,
+		   "KVMW_IOC_COUNTERS type is KVMW_IOC_MAGIC");
+	tap_eq_u64(_IOC_NR(KVMW_IOC_COUNTERS), 0x01, "KVMW_IOC_COUNTERS nr");
+	tap_eq_u64(_IOC_SIZE(KVMW_IOC_COUNTERS),
+		   sizeof(struct kvmw_counters),
+		   "KVMW_IOC_COUNTERS encodes sizeof(struct kvmw_counters)");
+	tap_eq_u64(KVMW_IOC_MAGIC, 0xb7, "KVMW_IOC_MAGIC");
+}
+
+static void test_constants(void)
+{
+	tap_eq_u64(KVMW_ABI_VERSION, 1, "KVMW_ABI_VERSION");
+	tap_eq_str(KVMW_DEVICE_NAME, "kvmwatch", "KVMW_DEVICE_NAME");
+	tap_eq_u64(KVMW_CAP_TRACEPOINTS, 1U << 0, "KVMW_CAP_TRACEPOINTS bit");
+	tap_eq_u64(KVMW_CAP_KPROBES, 1U << 1, "KVMW_CAP_KPROBES bit");
+	tap_eq_u64(KVMW_CAP_SVM, 1U << 2, "KVMW_CAP_SVM bit");
+	tap_eq_u64(KVMW_CAP_VMX, 1U << 3, "KVMW_CAP_VMX bit");
+	tap_eq_u64(KVMW_ATTACH_NONE, 0, "KVMW_ATTACH_NONE");
+	tap_eq_u64(KVMW_ATTACH_PARTIAL, 1, "KVMW_ATTACH_PARTIAL");
+	tap_eq_u64(KVMW_ATTACH_FULL, 2, "KVMW_ATTACH_FULL");
+}
+
+void test_uapi(void)
+{
+	test_version_layout();
+	test_counters_layout();
+	test_ioctls();
+	test_constants();
+}
