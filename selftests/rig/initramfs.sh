@@ -22,6 +22,7 @@ kbuild=$KVMW_CACHE/build/$rel
 [ -f "$kbuild/src/kvmwatch.ko" ] || kvmw_die "kvmwatch.ko not built for $rel"
 
 root=$(mktemp -d "$KVMW_CACHE/initramfs.XXXXXX")
+chmod 755 "$root"	# mktemp makes it 0700: / must be searchable
 trap 'rm -rf "$root"' EXIT
 
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,root,kvmw/bin,kvmw/vm}

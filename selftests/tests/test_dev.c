@@ -127,20 +127,20 @@ static void test_unprivileged(void)
 	}
 	CHECK((st.st_mode & 0777) == 0600 && st.st_uid == 0,
 	      "node is root-only (mode %o uid %u)", st.st_mode & 0777, st.st_uid);
-	chmod(DEV, 0666);
+	CHECK(chmod(DEV, 0666) == 0, "chmod 0666 " DEV);
 	pid = fork();
 	if (pid == 0) {
+		/* Exit status: 0 refused with EPERM, else the errno seen. */
 		if (setgid(65534) || setuid(65534))
-			_exit(2);
+			_exit(255);
 		if (open(DEV, O_RDWR) >= 0)
-			_exit(3);
-		_exit(errno == EPERM ? 0 : 4);
+			_exit(254);
+		_exit(errno == EPERM ? 0 : errno);
 	}
 	waitpid(pid, &status, 0);
 	chmod(DEV, st.st_mode & 0777);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "uid 65534 refused with EPERM (child status %d)",
-	      WEXITSTATUS(status));
+	      "uid 65534 refused with EPERM (child: %d)", WEXITSTATUS(status));
 }
 
 int main(void)
