@@ -10,9 +10,19 @@
 #     DKMS, both kernels booted under QEMU/TCG with kvm_amd, nested Linux
 #     guests, and the rig's own honesty test.
 # The last line is prove's verdict.
+#
+# check.sh --prepare-only [SERIES...] stops after step 3 (used by demo.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$KVMW_TOP"
+
+prepare_only=0
+series_list="6.1 6.12"
+if [ "${1:-}" = --prepare-only ]; then
+	prepare_only=1
+	shift
+	[ $# -eq 0 ] || series_list="$*"
+fi
 
 PKGS="qemu-system-x86 busybox-static cpio dkms kmod xz-utils zstd gcc make
       libc6-dev libnl-3-dev libnl-genl-3-dev pkg-config perl"
@@ -36,11 +46,12 @@ if ! apt-cache show linux-headers-amd64 >/dev/null 2>&1; then
 fi
 
 echo "rig: kernels: $(selftests/rig/kernels.sh resolve | awk '{ print $2 }' | xargs)"
-selftests/rig/kernels.sh fetch 6.1 6.12
+selftests/rig/kernels.sh fetch $series_list
 make -s tools selftests
-for series in 6.1 6.12; do
+for series in $series_list; do
 	echo "rig: preparing $series"
 	selftests/rig/prepare.sh "$series" plain qemu
 done
+[ $prepare_only -eq 0 ] || exit 0
 
 exec prove -v ${KVMW_PROVE_ARGS:-} selftests/t/
