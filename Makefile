@@ -18,7 +18,7 @@ DKMS_SRC := $(DESTDIR)/usr/src/kvmwatch-$(VERSION)
 MODULE_SRC := Kbuild Makefile dkms.conf module uapi
 
 .PHONY: all module tools selftests unit check demo install install-module \
-	install-tools dkms-install dkms-uninstall clean
+	install-tools dkms-install dkms-uninstall clean clean-module
 
 all: module tools
 
@@ -45,9 +45,12 @@ demo:
 
 install: install-module install-tools
 
+# The distribution's module signing key is never available to an out-of-tree
+# build: skip the kernel's signing step (DKMS signs with its own MOK key).
 install-module: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
-		INSTALL_MOD_DIR=updates INSTALL_MOD_STRIP=1 modules_install
+		INSTALL_MOD_DIR=updates INSTALL_MOD_STRIP=1 \
+		CONFIG_MODULE_SIG_ALL= modules_install
 
 install-tools: tools
 	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
@@ -61,11 +64,13 @@ dkms-install:
 	dkms build kvmwatch/$(VERSION) -k $(KVER)
 	dkms install kvmwatch/$(VERSION) -k $(KVER)
 
+clean-module:
+	-test -f $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
 dkms-uninstall:
 	-dkms remove kvmwatch/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-clean:
-	-test -f $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+clean: clean-module
 	$(MAKE) -C tools clean
 	$(MAKE) -C selftests clean

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Builds and packaging, on the host, for both Debian kernels:
-# W=1 warning-free, no dependency on kvm.ko, "make install" into DESTDIR,
+# W=1 warning-free, no dependency on kvm.ko, "make install" into DESTDIR
+# (6.12 compresses installed modules: kvmwatch.ko.xz),
 # and DKMS add/build/install/status/remove.
 . "$(dirname "$0")/../rig/lib.sh"
 cd "$KVMW_TOP"
@@ -28,8 +29,8 @@ trap 'rm -rf "$dest"' EXIT
 
 installed() {	# RELEASE
 	make install KVER="$1" DESTDIR="$dest" PREFIX=/usr &&
-		make clean KVER="$1" >/dev/null &&
-		test -f "$dest/lib/modules/$1/updates/kvmwatch.ko" &&
+		make clean-module KVER="$1" >/dev/null &&
+		ls "$dest/lib/modules/$1/updates/kvmwatch.ko"* &&
 		test -x "$dest/usr/sbin/kvmwatch" &&
 		test -f "$dest/usr/share/man/man8/kvmwatch.8"
 }
