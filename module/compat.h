@@ -22,11 +22,11 @@
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0) || \
 	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 149) && \
 	 LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0))
-#define KVMW_KVM_ENTRY_PROTO	struct kvm_vcpu *vcpu, bool force_immediate_exit
-#define KVMW_KVM_ENTRY_BTF	"kvm_vcpu*,bool"
+#define KVMW_KVM_ENTRY_PROBE(fn) \
+	void fn(void *data, struct kvm_vcpu *vcpu, bool force_immediate_exit)
 #else
-#define KVMW_KVM_ENTRY_PROTO	struct kvm_vcpu *vcpu
-#define KVMW_KVM_ENTRY_BTF	"kvm_vcpu*"
+#define KVMW_KVM_ENTRY_PROBE(fn) \
+	void fn(void *data, struct kvm_vcpu *vcpu)
 #endif
 
 #endif /* KVMW_COMPAT_H */

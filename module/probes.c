@@ -33,7 +33,7 @@ void kvmw_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 	rcu_read_unlock();
 }
 
-void kvmw_probe_kvm_entry(void *data, KVMW_KVM_ENTRY_PROTO)
+KVMW_KVM_ENTRY_PROBE(kvmw_probe_kvm_entry)
 {
 	struct kvmw_vcpu *v;
 

@@ -9,6 +9,6 @@ struct kvm_vcpu;
 
 /* Tracepoint probes: the fast path. No lock, no allocation, no sleeping. */
 void kvmw_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa);
-void kvmw_probe_kvm_entry(void *data, KVMW_KVM_ENTRY_PROTO);
+KVMW_KVM_ENTRY_PROBE(kvmw_probe_kvm_entry);
 
 #endif /* KVMW_PROBES_H */

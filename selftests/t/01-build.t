@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Builds and packaging, on the host, for both Debian kernels:
+# Builds and packaging, on the host: checkpatch, and for both Debian kernels
 # W=1 warning-free, no dependency on kvm.ko, "make install" into DESTDIR
 # (6.12 compresses installed modules: kvmwatch.ko.xz),
 # and DKMS add/build/install/status/remove.
@@ -38,6 +38,9 @@ installed() {	# RELEASE
 dkms_state() {	# RELEASE STATE
 	dkms status kvmwatch/"$version" -k "$1" | grep -q ": $2\$"
 }
+
+check "checkpatch.pl (linux-source-6.12) is clean on module/ and uapi/" \
+	selftests/rig/checkpatch.sh
 
 for rel in $rels; do
 	check "$rel: W=1 build is warning-free, modinfo depends is empty" \

@@ -67,6 +67,7 @@ struct kvmw_version {
 	__u32 caps;
 	char release[64];
 };
+
 #define KVMW_VERSION_SIZE_VER0	88
 
 /*
@@ -116,6 +117,7 @@ struct kvmw_counters {
 	__u64 untracked;
 	__u64 exits;
 };
+
 #define KVMW_COUNTERS_SIZE_VER0	88
 
 #define KVMW_IOC_MAGIC		0xB7
