@@ -14,6 +14,7 @@ shift
 rel=$(kvmw_release "$series")
 [ -n "$rel" ] || kvmw_die "unknown kernel series $series"
 "$KVMW_TOP/selftests/rig/kernels.sh" fetch "$series"
+make -s -C "$KVMW_TOP" tools selftests
 "$KVMW_TOP/selftests/rig/build-module.sh" "$rel" >/dev/null
 mkdir -p "$KVMW_CACHE/initramfs"
 for variant in "${@:-plain}"; do
