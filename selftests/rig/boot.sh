@@ -56,9 +56,13 @@ cmdline+=" oops=panic softlockup_panic=1 mitigations=off nokaslr"
 initrd=$KVMW_CACHE/initramfs/$rel-$variant.cpio
 [ -f "$initrd" ] || kvmw_die "no initramfs $initrd (run prepare.sh)"
 
+# One TCG thread for all vCPUs: with QEMU's multi-threaded TCG, the test VM
+# sometimes locked up (soft lockups on 6.1, an int3 Oops in __schedule on
+# 6.12) while KVM live-patched kernel text as VMs came and went, and a
+# create/destroy churn that froze it passed 60 times out of 60 this way.
 start=$(date +%s)
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp "$smp" -m "$mem" \
+	-accel tcg,thread=single -cpu max -smp "$smp" -m "$mem" \
 	-nodefaults -no-reboot -display none -monitor none \
 	-kernel "$KVMW_CACHE/kernels/$rel/boot/vmlinuz-$rel" \
 	-initrd "$initrd" -append "$cmdline" \

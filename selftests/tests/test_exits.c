@@ -97,8 +97,8 @@ int main(int argc, char **argv)
 	memset(&spec, 0, sizeof(spec));
 	kvmw_spec_add(&spec, nr_vcpus, -1, KVMW_OP_CPUID, 1500, 0, 0);
 	kvmw_spec_add(&spec, nr_vcpus, -1, KVMW_OP_OUT, 200, 0x80, 0);
-	kvmw_spec_add(&spec, nr_vcpus, -1, KVMW_OP_RDMSR, 100, 0x174, 0);
-	kvmw_spec_add(&spec, nr_vcpus, -1, KVMW_OP_WRMSR, 100, 0x174, 0);
+	kvmw_spec_add(&spec, nr_vcpus, -1, KVMW_OP_RDMSR, 100, 0x1b, 0);
+	kvmw_spec_add(&spec, nr_vcpus, -1, KVMW_OP_WRMSR, 100, 0x6e0, 0);
 	kvmw_spec_add(&spec, nr_vcpus, -1, KVMW_OP_HYPERCALL, 50, 0, 0);
 	kvmw_spec_add(&spec, nr_vcpus, -1, KVMW_OP_HLT, 20, 0, 0);
 	spec.on_ready = on_ready;
