@@ -17,8 +17,9 @@ struct kvmw_live {
 	atomic64_t files;
 	atomic64_t kvm_loads;
 	atomic64_t kvm_unloads;
-	/* kvm_exit counts of vCPUs already freed; live ones are summed. */
+	/* Counts of vCPUs already freed; live ones are summed. */
 	atomic64_t exits_retired;
+	atomic64_t entries_retired;
 };
 
 extern struct kvmw_live kvmw_live;

@@ -69,9 +69,9 @@ static long kvmw_ioc_counters(void __user *uarg)
 		.kvm_loads = atomic64_read(&kvmw_live.kvm_loads),
 		.kvm_unloads = atomic64_read(&kvmw_live.kvm_unloads),
 		.untracked = kvmw_untracked_sum(),
-		.exits = kvmw_exits_sum(),
 	};
 
+	kvmw_exits_sum(&c.exits, &c.entries);
 	kvmw_attach_state(&c.attach_state, &c.tracepoints, &c.kprobes);
 	return kvmw_put_struct(uarg, &c, sizeof(c), KVMW_COUNTERS_SIZE_VER0);
 }

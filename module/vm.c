@@ -106,8 +106,9 @@ static void kvmw_vcpu_unlink_locked(struct kvmw_vcpu *v)
 {
 	hash_del_rcu(&v->hnode);
 	list_del(&v->vm_node);
-	/* The vCPU no longer runs: its count is final. */
+	/* The vCPU no longer runs: its counts are final. */
 	atomic64_add(v->exits, &kvmw_live.exits_retired);
+	atomic64_add(v->entries, &kvmw_live.entries_retired);
 	call_rcu(&v->rcu, kvmw_vcpu_free_rcu);
 }
 
@@ -183,18 +184,23 @@ void kvmw_vm_forget_all(void)
 	spin_unlock(&kvmw_vm_lock);
 }
 
-u64 kvmw_exits_sum(void)
+/*
+ * Both sums under kvmw_vm_lock, so that no vCPU moves from the table to
+ * the retired counts while they are read.
+ */
+void kvmw_exits_sum(u64 *exits, u64 *entries)
 {
 	struct kvmw_vcpu *v;
-	u64 sum;
 	int bkt;
 
-	rcu_read_lock();
-	sum = atomic64_read(&kvmw_live.exits_retired);
-	hash_for_each_rcu(kvmw_vcpus, bkt, v, hnode)
-		sum += READ_ONCE(v->exits);
-	rcu_read_unlock();
-	return sum;
+	spin_lock(&kvmw_vm_lock);
+	*exits = atomic64_read(&kvmw_live.exits_retired);
+	*entries = atomic64_read(&kvmw_live.entries_retired);
+	hash_for_each(kvmw_vcpus, bkt, v, hnode) {
+		*exits += READ_ONCE(v->exits);
+		*entries += READ_ONCE(v->entries);
+	}
+	spin_unlock(&kvmw_vm_lock);
 }
 
 int kvmw_vm_init(void)

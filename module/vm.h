@@ -55,7 +55,7 @@ void kvmw_vm_forget_all(void);
 /* Probe-side lookup; caller is in an RCU read-side section. */
 struct kvmw_vcpu *kvmw_vcpu_find(const struct kvm_vcpu *vcpu);
 
-/* Sum of kvm_exit counts over live and retired vCPUs. */
-u64 kvmw_exits_sum(void);
+/* kvm_exit and kvm_entry counts over live and retired vCPUs. */
+void kvmw_exits_sum(u64 *exits, u64 *entries);
 
 #endif /* KVMW_VM_H */

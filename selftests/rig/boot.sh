@@ -97,7 +97,7 @@ while IFS= read -r line; do
 	esac
 done <"$run/tap.txt"
 
-bad='WARNING:|BUG:|Oops|general protection|Call Trace|kernel BUG|rcu.*(stall|detected stalls)|blocked for more than|soft lockup|hard LOCKUP|Kernel panic|UBSAN|list_(add|del) corruption'
+bad=$KVMW_TOP/selftests/rig/dmesg-bad.txt
 if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
 	result FAIL "$rel: VM finished within ${timeout}s (timed out)"
 else
@@ -108,7 +108,7 @@ if tail -n 1 "$run/tap.txt" | grep -qx '# kvmw-rig: done'; then
 else
 	result FAIL "$rel: success marker"
 fi
-if grep -qE "$bad" "$run/console.log"; then
+if grep -qE -f "$bad" "$run/console.log"; then
 	result FAIL "$rel: console clean"
 else
 	result OK "$rel: console clean"
@@ -117,9 +117,9 @@ tr -d '\r' <"$run/artifacts.log" >"$run/dmesg.txt"
 if ! grep -q '^kvmw-artifacts-end' "$run/dmesg.txt"; then
 	result FAIL "$rel: kernel log and taint collected"
 else
-	if grep -qE "$bad" "$run/dmesg.txt"; then
+	if grep -qE -f "$bad" "$run/dmesg.txt"; then
 		result FAIL "$rel: kernel log clean"
-		grep -E "$bad" "$run/dmesg.txt" | head -n 20 | sed 's/^/#   /'
+		grep -E -f "$bad" "$run/dmesg.txt" | head -n 20 | sed 's/^/#   /'
 	else
 		result OK "$rel: kernel log clean"
 	fi

@@ -37,7 +37,7 @@ if [ -z "$rc" ]; then
 	tail -n 30 "$out/console.log" >&2
 	rc=1
 fi
-if grep -qE 'WARNING:|BUG:|Oops|Call Trace' "$out/artifacts.log" 2>/dev/null; then
+if grep -qE -f "$KVMW_TOP/selftests/rig/dmesg-bad.txt" "$out/artifacts.log" 2>/dev/null; then
 	echo "run.sh: kernel log has warnings, see $out/artifacts.log" >&2
 fi
 rm -rf "$out"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kvmwatch's exit count against KVM's own (KVM_GET_STATS_FD "exits"), in
- * the same window of the same run: they must be equal, exactly. Also: while
+ * the same window of the same run: they must be equal, exactly, and so
+ * must kvmwatch's entries and exits (one entry per exit). Also: while
  * the guests exist, kvmwatch tracks exactly their VMs and vCPUs, and no
  * exit lands on an untracked vCPU.
  *
@@ -127,6 +128,10 @@ int main(int argc, char **argv)
 		snprintf(what, sizeof(what), "VM %s: kvmwatch exits == KVM's exits",
 			 kvmw_vm_id(vms[i]));
 		CHECK_EQ(what, after.exits - w.start.exits, kvm_exits);
+		/* Every vCPU is out of the guest at both ends of the window. */
+		CHECK_EQ("entries == exits in the window",
+			 after.entries - w.start.entries,
+			 after.exits - w.start.exits);
 		if (kvm_exits < 1500ULL * nr_vcpus) {
 			printf("FAIL: only %llu exits\n", kvm_exits);
 			failures++;

@@ -88,7 +88,7 @@ static void set_counter(struct kvmw_counters *c, const char *name,
 #define F(n) { #n, offsetof(struct kvmw_counters, n) }
 		F(vms), F(vcpus), F(buffers), F(files), F(tracepoints),
 		F(kprobes), F(kvm_loads), F(kvm_unloads), F(untracked),
-		F(exits),
+		F(exits), F(entries),
 #undef F
 	};
 	size_t i;

@@ -11,7 +11,7 @@ static const struct kvmw_counters sample = {
 	.attach_state = KVMW_ATTACH_FULL,
 	.vms = 1, .vcpus = 2, .buffers = 5, .files = 3, .tracepoints = 9,
 	.kprobes = 2, .kvm_loads = 1, .kvm_unloads = 0, .untracked = 0,
-	.exits = 123456,
+	.exits = 123456, .entries = 123455,
 };
 
 static const char sample_text[] =
@@ -27,7 +27,8 @@ static const char sample_text[] =
 	"kvm_loads 1\n"
 	"kvm_unloads 0\n"
 	"untracked 0\n"
-	"exits 123456\n";
+	"exits 123456\n"
+	"entries 123455\n";
 
 static int read_text(const char *text, struct kvmw_baseline *b, char *err,
 		     size_t len)

@@ -371,7 +371,7 @@ static void test_permission(void)
 static const char counters_spec[] =
 	"KVMW_FAKE_COUNTERS=attach_state=2,vms=1,vcpus=2,buffers=5,files=1,"
 	"tracepoints=9,kprobes=2,kvm_loads=1,kvm_unloads=0,untracked=0,"
-	"exits=42";
+	"exits=42,entries=41";
 
 static void test_fake_version(void)
 {
@@ -467,7 +467,8 @@ static void test_fake_counters(void)
 		   "kvm_loads    1\n"
 		   "kvm_unloads  0\n"
 		   "untracked    0\n"
-		   "exits        42\n", "fake counters: text");
+		   "exits        42\n"
+		   "entries      41\n", "fake counters: text");
 	run_free(&r);
 
 	run(&r, RUN_FAKE, env, "counters", "--json", NULL);
@@ -475,7 +476,8 @@ static void test_fake_counters(void)
 	tap_eq_str(r.out, "{\"attach_state\":\"full\",\"vms\":1,\"vcpus\":2,"
 		   "\"buffers\":5,\"files\":1,\"tracepoints\":9,\"kprobes\":2,"
 		   "\"kvm_loads\":1,\"kvm_unloads\":0,\"untracked\":0,"
-		   "\"exits\":42}\n", "fake counters --json: one object");
+		   "\"exits\":42,\"entries\":41}\n",
+		   "fake counters --json: one object");
 	run_free(&r);
 
 	run(&r, RUN_FAKE, (char *[]){ "KVMW_FAKE_COUNTERS=attach_state=5",
@@ -514,7 +516,8 @@ static void test_fake_baseline(void)
 		   "# files excludes the saving kvmwatch's own open file\n"
 		   "attach_state full\nvms 1\nvcpus 2\nbuffers 5\nfiles 0\n"
 		   "tracepoints 9\nkprobes 2\nkvm_loads 1\nkvm_unloads 0\n"
-		   "untracked 0\nexits 42\n", "--save: file content");
+		   "untracked 0\nexits 42\nentries 41\n",
+		   "--save: file content");
 	free(saved);
 
 	run(&r, RUN_FAKE, env, "counters", "--expect-baseline", file, NULL);

@@ -28,6 +28,7 @@ static const struct {
 	{ "untracked", offsetof(struct kvmw_counters, untracked), true,
 	  false },
 	{ "exits", offsetof(struct kvmw_counters, exits), false, false },
+	{ "entries", offsetof(struct kvmw_counters, entries), false, false },
 };
 
 #define NWANT	ARRAY_SIZE(want)

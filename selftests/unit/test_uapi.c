@@ -62,7 +62,8 @@ static void test_counters_layout(void)
 		     FSIZE(struct kvmw_counters, kvm_loads) +
 		     FSIZE(struct kvmw_counters, kvm_unloads) +
 		     FSIZE(struct kvmw_counters, untracked) +
-		     FSIZE(struct kvmw_counters, exits);
+		     FSIZE(struct kvmw_counters, exits) +
+		     FSIZE(struct kvmw_counters, entries);
 
 	CHECK_FIELD(struct kvmw_counters, size, 0, 4);
 	CHECK_FIELD(struct kvmw_counters, attach_state, 4, 4);
@@ -76,7 +77,8 @@ static void test_counters_layout(void)
 	CHECK_FIELD(struct kvmw_counters, kvm_unloads, 64, 8);
 	CHECK_FIELD(struct kvmw_counters, untracked, 72, 8);
 	CHECK_FIELD(struct kvmw_counters, exits, 80, 8);
-	tap_eq_u64(sizeof(struct kvmw_counters), 88,
+	CHECK_FIELD(struct kvmw_counters, entries, 88, 8);
+	tap_eq_u64(sizeof(struct kvmw_counters), 96,
 		   "sizeof(struct kvmw_counters)");
 	tap_eq_u64(KVMW_COUNTERS_SIZE_VER0, sizeof(struct kvmw_counters),
 		   "KVMW_COUNTERS_SIZE_VER0 is the first version's sizeof");
@@ -88,7 +90,7 @@ static void test_ioctls(void)
 {
 	/* Whole numbers first: what strace shows and old binaries send. */
 	tap_eq_u64(KVMW_IOC_VERSION, 0xc058b700, "KVMW_IOC_VERSION value");
-	tap_eq_u64(KVMW_IOC_COUNTERS, 0xc058b701, "KVMW_IOC_COUNTERS value");
+	tap_eq_u64(KVMW_IOC_COUNTERS, 0xc060b701, "KVMW_IOC_COUNTERS value");
 
 	tap_eq_u64(_IOC_DIR(KVMW_IOC_VERSION), _IOC_READ | _IOC_WRITE,
 		   "KVMW_IOC_VERSION is read-write (size in, struct out)");

@@ -30,6 +30,7 @@ const struct kvmw_counter_field kvmw_counter_fields[KVMW_COUNTER_NFIELDS] = {
 	FIELD(kvm_unloads, false, false),
 	FIELD(untracked, true, false),
 	FIELD(exits, false, false),
+	FIELD(entries, false, false),
 };
 
 /* The table covers every count of the structure, in its order. */

@@ -27,7 +27,7 @@ struct kvmw_counter_field {
 };
 
 /* Every __u64 of struct kvmw_counters (attach_state is not a count). */
-#define KVMW_COUNTER_NFIELDS	10
+#define KVMW_COUNTER_NFIELDS	11
 
 extern const struct kvmw_counter_field
 	kvmw_counter_fields[KVMW_COUNTER_NFIELDS];

@@ -102,6 +102,9 @@ struct kvmw_version {
  * @untracked:		events from a vCPU that had no slot; must stay 0
  * @exits:		kvm_exit events seen on tracked vCPUs, all VMs,
  *			since module load (never reset)
+ * @entries:		kvm_entry events, likewise. Every entry is followed
+ *			by one exit, so with no vCPU inside a guest
+ *			@entries == @exits.
  */
 struct kvmw_counters {
 	__u32 size;
@@ -116,9 +119,10 @@ struct kvmw_counters {
 	__u64 kvm_unloads;
 	__u64 untracked;
 	__u64 exits;
+	__u64 entries;
 };
 
-#define KVMW_COUNTERS_SIZE_VER0	88
+#define KVMW_COUNTERS_SIZE_VER0	96
 
 #define KVMW_IOC_MAGIC		0xB7
 #define KVMW_IOC_VERSION	_IOWR(KVMW_IOC_MAGIC, 0x00, struct kvmw_version)
