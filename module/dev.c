@@ -7,7 +7,6 @@
 #include <linux/fs.h>
 #include <linux/uaccess.h>
 #include <linux/capability.h>
-#include <linux/slab.h>
 #include <linux/utsname.h>
 
 #include "dev.h"
@@ -19,11 +18,6 @@
 #define KVMW_MAJOR	0
 #define KVMW_MINOR	1
 #define KVMW_PATCH	0
-
-/* Per-open-file state: the consumer. Grows with filters and baselines. */
-struct kvmw_file {
-	u32 reserved;
-};
 
 /*
  * Copy a kernel-filled growable struct to userspace: the caller's leading
@@ -92,22 +86,15 @@ static long kvmw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 static int kvmw_open(struct inode *inode, struct file *file)
 {
-	struct kvmw_file *kf;
-
 	/* The mode is 0600, but an admin may relax it: stay root-only. */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	kf = kzalloc(sizeof(*kf), GFP_KERNEL);
-	if (!kf)
-		return -ENOMEM;
-	file->private_data = kf;
 	atomic64_inc(&kvmw_live.files);
 	return nonseekable_open(inode, file);
 }
 
 static int kvmw_release(struct inode *inode, struct file *file)
 {
-	kfree(file->private_data);
 	atomic64_dec(&kvmw_live.files);
 	return 0;
 }

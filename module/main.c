@@ -27,12 +27,9 @@ static int __init kvmw_init(void)
 {
 	int ret;
 
-	ret = kvmw_vm_init();
-	if (ret)
-		goto out;
 	ret = kvmw_dev_init();
 	if (ret)
-		goto err_vm;
+		goto out;
 	/* Last: probes may fire as soon as this returns. */
 	ret = kvmw_attach_init();
 	if (ret)
@@ -41,8 +38,6 @@ static int __init kvmw_init(void)
 
 err_dev:
 	kvmw_dev_exit();
-err_vm:
-	kvmw_vm_exit();
 out:
 	return ret;
 }

@@ -203,11 +203,6 @@ void kvmw_exits_sum(u64 *exits, u64 *entries)
 	spin_unlock(&kvmw_vm_lock);
 }
 
-int kvmw_vm_init(void)
-{
-	return 0;
-}
-
 void kvmw_vm_exit(void)
 {
 	kvmw_vm_forget_all();

@@ -40,7 +40,6 @@ struct kvmw_vm {
 	struct rcu_head rcu;
 };
 
-int kvmw_vm_init(void);
 void kvmw_vm_exit(void);
 
 /* Lifetime hooks, called from kprobes (atomic context, never from IRQ). */
@@ -52,7 +51,7 @@ void kvmw_vcpu_destroyed(struct kvm_vcpu *vcpu);
 /* Forget every tracked object, e.g. when kvm.ko goes away. */
 void kvmw_vm_forget_all(void);
 
-/* Probe-side lookup; caller is in an RCU read-side section. */
+/* Probe-side lookup; the caller is an RCU reader (preemption disabled). */
 struct kvmw_vcpu *kvmw_vcpu_find(const struct kvm_vcpu *vcpu);
 
 /* kvm_exit and kvm_entry counts over live and retired vCPUs. */
