@@ -59,7 +59,7 @@ fetch_one() {
 			echo "kernels.sh: linux-headers-$rel is missing; install it as root" >&2
 			exit 1
 		fi
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 			"linux-headers-$rel" >&2
 	fi
 	echo "$dir"
