@@ -9,7 +9,6 @@
  * them RCU readers (one RCU flavour since 5.0): the lookups below need no
  * rcu_read_lock() of their own.
  */
-#include <linux/rcupdate.h>
 #include <linux/percpu.h>
 #include <linux/kvm_host.h>
 

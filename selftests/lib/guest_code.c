@@ -93,24 +93,30 @@ static void gen_irq_common(struct a_buf *a)
 	a_iret(a);
 }
 
-/* Exceptions: record vector and stack words, tell the host, stop. */
-static void gen_fault_common(struct a_buf *a)
+/* OUT "code" to the control port, then stop for good. */
+static void gen_signal_and_stop(struct a_buf *a, uint32_t code)
 {
 	uint32_t stop;
 
+	a_mov_imm(a, EDX, KVMW_PORT_CTRL);
+	a_mov_imm(a, EAX, code);
+	a_out_dx_eax(a);
+	stop = a_here(a);
+	a_cli(a);
+	a_hlt(a);
+	a_jmp(a, stop);
+}
+
+/* Exceptions: record vector and stack words, tell the host, stop. */
+static void gen_fault_common(struct a_buf *a)
+{
 	a_pop(a, EAX);
 	a_fs_store(a, D_FAULT, EAX);
 	for (int i = 0; i < 3; i++) {
 		a_mov_load_esp(a, EAX, 4 * i);
 		a_fs_store(a, D_FAULT + 4 + 4 * i, EAX);
 	}
-	a_mov_imm(a, EDX, KVMW_PORT_CTRL);
-	a_mov_imm(a, EAX, CTRL_FAULT);
-	a_out_dx_eax(a);
-	stop = a_here(a);
-	a_cli(a);
-	a_hlt(a);
-	a_jmp(a, stop);
+	gen_signal_and_stop(a, CTRL_FAULT);
 }
 
 void kvmw_gen_tables(struct kvmw_vm *vm)
@@ -436,7 +442,6 @@ int kvmw_gen_program(struct kvmw_vm *vm, struct kvmw_vcpu *v)
 	const struct kvmw_guest_spec *s = &vm->spec;
 	struct gen g = { .vm = vm, .v = v };
 	struct a_buf *a = &g.a;
-	uint32_t stop;
 
 	memset(vm->ram + G_PROG(v->idx), 0, G_PROG_SIZE);
 	a_init(a, vm->ram + G_PROG(v->idx), G_PROG(v->idx), G_PROG_SIZE);
@@ -477,13 +482,7 @@ int kvmw_gen_program(struct kvmw_vm *vm, struct kvmw_vcpu *v)
 	}
 
 	a_fs_inc(a, site(&g, KVMW_EV_OUT, KVMW_PORT_CTRL));
-	a_mov_imm(a, EDX, KVMW_PORT_CTRL);
-	a_mov_imm(a, EAX, CTRL_DONE);
-	a_out_dx_eax(a);
-	stop = a_here(a);
-	a_cli(a);
-	a_hlt(a);
-	a_jmp(a, stop);
+	gen_signal_and_stop(a, CTRL_DONE);
 
 	if (a->overflow) {
 		kvmw_err("vcpu %u: program too large (%u ops, %u sites)",
