@@ -10,11 +10,18 @@
  * attached on MODULE_STATE_COMING, detached on MODULE_STATE_GOING while
  * kvm.ko's text still exists.
  *
+ * The lifetime kprobes stay registered while kvm.ko is loaded, so that
+ * every vCPU has its statistics block before it first runs. The
+ * tracepoint probes are attached only while a consumer has statistics
+ * enabled (or always_on is set): with nobody reading, KVM's exits cost
+ * nothing more than they do without kvmwatch.
+ *
  * Lock order: kvmw_attach_mutex is taken inside the tracepoint core's
  * tracepoint_module_list_mutex (the notifier runs under it) and outside
  * kvmw_vm_lock.
  */
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/tracepoint.h>
 #include <linux/kprobes.h>
@@ -26,15 +33,27 @@
 #include "counters.h"
 #include "../uapi/linux/kvmwatch.h"
 
+static bool always_on;
+module_param(always_on, bool, 0444);
+MODULE_PARM_DESC(always_on,
+		 "Account exits from load, without waiting for a consumer");
+
 struct kvmw_tp {
 	const char *name;
 	void *probe;
-	struct tracepoint *tp;		/* non-NULL while attached */
+	struct tracepoint *tp;		/* found in kvm.ko while loaded */
+	bool attached;
 };
 
+/* Breakdown probes before kvm_exit/kvm_entry: see kvmw_tps_attach(). */
 static struct kvmw_tp kvmw_tps[] = {
-	{ .name = "kvm_exit", .probe = kvmw_probe_kvm_exit },
+	{ .name = "kvm_msr", .probe = kvmw_probe_kvm_msr },
+	{ .name = "kvm_pio", .probe = kvmw_probe_kvm_pio },
+	{ .name = "kvm_mmio", .probe = kvmw_probe_kvm_mmio },
+	{ .name = "kvm_userspace_exit",
+	  .probe = kvmw_probe_kvm_userspace_exit },
 	{ .name = "kvm_entry", .probe = kvmw_probe_kvm_entry },
+	{ .name = "kvm_exit", .probe = kvmw_probe_kvm_exit },
 };
 
 static int kvmw_kp_vm_created(struct kprobe *p, struct pt_regs *regs)
@@ -87,6 +106,7 @@ static DEFINE_MUTEX(kvmw_attach_mutex);
 static bool kvmw_kvm_present;
 static unsigned int kvmw_nr_kprobes;
 static unsigned int kvmw_nr_tps;
+static unsigned int kvmw_stats_users;	/* files with KVMW_ENABLE_STATS */
 
 static struct tracepoint *kvmw_find_tp(struct module *mod, const char *name)
 {
@@ -101,28 +121,76 @@ static struct tracepoint *kvmw_find_tp(struct module *mod, const char *name)
 	return NULL;
 }
 
-static void kvmw_detach_locked(void)
+static bool kvmw_tps_wanted(void)
+{
+	return kvmw_kvm_present && (kvmw_stats_users || always_on);
+}
+
+/*
+ * Attach order matters only for the first events seen: every probe copes
+ * with an entry without an exit, and a breakdown event without an open
+ * exit is counted, so the exit probe goes last.
+ */
+static void kvmw_tps_attach_locked(void)
+{
+	unsigned int i;
+	int ret;
+
+	/* Exits opened before a detach are never paired after this. */
+	WRITE_ONCE(kvmw_attach_gen, kvmw_attach_gen + 1);
+	for (i = 0; i < ARRAY_SIZE(kvmw_tps); i++) {
+		struct kvmw_tp *t = &kvmw_tps[i];
+
+		if (!t->tp || t->attached)
+			continue;
+		ret = tracepoint_probe_register(t->tp, t->probe, NULL);
+		if (ret) {
+			pr_warn("kvmwatch: cannot attach to %s: %d\n",
+				t->name, ret);
+			continue;
+		}
+		t->attached = true;
+		kvmw_nr_tps++;
+	}
+}
+
+/*
+ * Detach every tracepoint probe; returns with no probe running. The
+ * objects probes use stay valid: freeing them is the caller's business.
+ */
+static void kvmw_tps_detach_locked(void)
 {
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(kvmw_tps); i++) {
-		if (!kvmw_tps[i].tp)
+		if (!kvmw_tps[i].attached)
 			continue;
 		WARN_ON_ONCE(tracepoint_probe_unregister(kvmw_tps[i].tp,
-							 kvmw_tps[i].probe, NULL));
-		kvmw_tps[i].tp = NULL;
+							 kvmw_tps[i].probe,
+							 NULL));
+		kvmw_tps[i].attached = false;
 	}
 	kvmw_nr_tps = 0;
+	tracepoint_synchronize_unregister();
+}
+
+static void kvmw_detach_locked(void)
+{
+	unsigned int i;
+
+	kvmw_tps_detach_locked();
+	for (i = 0; i < ARRAY_SIZE(kvmw_tps); i++)
+		kvmw_tps[i].tp = NULL;
 	if (kvmw_nr_kprobes) {
 		struct kprobe *kps[ARRAY_SIZE(kvmw_kps)];
 
 		for (i = 0; i < ARRAY_SIZE(kvmw_kps); i++)
 			kps[i] = &kvmw_kps[i];
+		/* Waits for running handlers (synchronize_rcu). */
 		unregister_kprobes(kps, ARRAY_SIZE(kvmw_kps));
 		kvmw_nr_kprobes = 0;
 	}
 	/* No probe runs past this point, nor uses an object freed below. */
-	tracepoint_synchronize_unregister();
 	kvmw_vm_forget_all();
 }
 
@@ -155,22 +223,31 @@ static void kvmw_attach_locked(struct module *mod)
 	kvmw_nr_kprobes = ARRAY_SIZE(kvmw_kps);
 
 	for (i = 0; i < ARRAY_SIZE(kvmw_tps); i++) {
-		struct tracepoint *tp = kvmw_find_tp(mod, kvmw_tps[i].name);
-
-		if (!tp) {
+		kvmw_tps[i].tp = kvmw_find_tp(mod, kvmw_tps[i].name);
+		if (!kvmw_tps[i].tp)
 			pr_warn("kvmwatch: kvm has no tracepoint %s\n",
 				kvmw_tps[i].name);
-			continue;
-		}
-		ret = tracepoint_probe_register(tp, kvmw_tps[i].probe, NULL);
-		if (ret) {
-			pr_warn("kvmwatch: cannot attach to %s: %d\n",
-				kvmw_tps[i].name, ret);
-			continue;
-		}
-		kvmw_tps[i].tp = tp;
-		kvmw_nr_tps++;
 	}
+	if (kvmw_tps_wanted())
+		kvmw_tps_attach_locked();
+}
+
+/* A file enables statistics: attach the probes for the first one. */
+void kvmw_attach_stats_get(void)
+{
+	mutex_lock(&kvmw_attach_mutex);
+	if (!kvmw_stats_users++ && kvmw_tps_wanted())
+		kvmw_tps_attach_locked();
+	mutex_unlock(&kvmw_attach_mutex);
+}
+
+/* ... and disables them (or is closed): detach after the last one. */
+void kvmw_attach_stats_put(void)
+{
+	mutex_lock(&kvmw_attach_mutex);
+	if (!--kvmw_stats_users && !always_on)
+		kvmw_tps_detach_locked();
+	mutex_unlock(&kvmw_attach_mutex);
 }
 
 static int kvmw_tp_module_notify(struct notifier_block *nb,
@@ -206,14 +283,19 @@ static struct notifier_block kvmw_tp_nb = {
 	.notifier_call = kvmw_tp_module_notify,
 };
 
-void kvmw_attach_state(u32 *state, u64 *tracepoints, u64 *kprobes)
+void kvmw_attach_state(u32 *state, u64 *tracepoints, u64 *kprobes,
+		       u64 *stats_users)
 {
+	unsigned int want;
+
 	mutex_lock(&kvmw_attach_mutex);
 	*tracepoints = kvmw_nr_tps;
 	*kprobes = kvmw_nr_kprobes;
+	*stats_users = kvmw_stats_users;
+	want = kvmw_tps_wanted() ? ARRAY_SIZE(kvmw_tps) : 0;
 	if (!kvmw_kvm_present)
 		*state = KVMW_ATTACH_NONE;
-	else if (kvmw_nr_tps == ARRAY_SIZE(kvmw_tps) &&
+	else if (kvmw_nr_tps == want &&
 		 kvmw_nr_kprobes == ARRAY_SIZE(kvmw_kps))
 		*state = KVMW_ATTACH_FULL;
 	else

@@ -29,4 +29,12 @@
 	void fn(void *data, struct kvm_vcpu *vcpu)
 #endif
 
+/*
+ * u128 (include/linux/types.h) appeared in 6.2; the statistics keep
+ * 128-bit sums of squared nanoseconds, which 64 bits cannot hold.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+typedef unsigned __int128 u128;
+#endif
+
 #endif /* KVMW_COMPAT_H */

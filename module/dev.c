@@ -13,6 +13,7 @@
 #include "attach.h"
 #include "vm.h"
 #include "counters.h"
+#include "consumer.h"
 #include "../uapi/linux/kvmwatch.h"
 
 #define KVMW_MAJOR	0
@@ -46,7 +47,8 @@ static long kvmw_ioc_version(void __user *uarg)
 		.major = KVMW_MAJOR,
 		.minor = KVMW_MINOR,
 		.patch = KVMW_PATCH,
-		.caps = KVMW_CAP_TRACEPOINTS | KVMW_CAP_KPROBES,
+		.caps = KVMW_CAP_TRACEPOINTS | KVMW_CAP_KPROBES |
+			KVMW_CAP_SVM | KVMW_CAP_VMX,
 	};
 
 	strscpy(v.release, init_utsname()->release, sizeof(v.release));
@@ -63,15 +65,21 @@ static long kvmw_ioc_counters(void __user *uarg)
 		.kvm_loads = atomic64_read(&kvmw_live.kvm_loads),
 		.kvm_unloads = atomic64_read(&kvmw_live.kvm_unloads),
 		.untracked = kvmw_untracked_sum(),
+		.gone_vms = atomic64_read(&kvmw_live.gone_vms),
+		.gone_vcpus = atomic64_read(&kvmw_live.gone_vcpus),
+		.alloc_failures = atomic64_read(&kvmw_live.alloc_failures),
+		.unbound = kvmw_unbound_sum(),
 	};
 
 	kvmw_exits_sum(&c.exits, &c.entries);
-	kvmw_attach_state(&c.attach_state, &c.tracepoints, &c.kprobes);
+	kvmw_attach_state(&c.attach_state, &c.tracepoints, &c.kprobes,
+			  &c.stats_consumers);
 	return kvmw_put_struct(uarg, &c, sizeof(c), KVMW_COUNTERS_SIZE_VER0);
 }
 
 static long kvmw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	struct kvmw_consumer *c = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
@@ -79,6 +87,14 @@ static long kvmw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kvmw_ioc_version(uarg);
 	case KVMW_IOC_COUNTERS:
 		return kvmw_ioc_counters(uarg);
+	case KVMW_IOC_SNAPSHOT:
+		return kvmw_consumer_snapshot(c, uarg);
+	case KVMW_IOC_SET_FILTER:
+		return kvmw_consumer_set_filter(c, uarg);
+	case KVMW_IOC_ENABLE:
+		return kvmw_consumer_enable(c, uarg);
+	case KVMW_IOC_RESET:
+		return kvmw_consumer_reset(c, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -86,15 +102,22 @@ static long kvmw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 static int kvmw_open(struct inode *inode, struct file *file)
 {
+	struct kvmw_consumer *c;
+
 	/* The mode is 0600, but an admin may relax it: stay root-only. */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
+	c = kvmw_consumer_new();
+	if (!c)
+		return -ENOMEM;
+	file->private_data = c;
 	atomic64_inc(&kvmw_live.files);
 	return nonseekable_open(inode, file);
 }
 
 static int kvmw_release(struct inode *inode, struct file *file)
 {
+	kvmw_consumer_free(file->private_data);
 	atomic64_dec(&kvmw_live.files);
 	return 0;
 }

@@ -12,21 +12,35 @@
 
 struct kvmw_live kvmw_live;
 DEFINE_PER_CPU(u64, kvmw_untracked);
+DEFINE_PER_CPU(u64, kvmw_unbound);
 
-u64 kvmw_untracked_sum(void)
+static u64 kvmw_percpu_sum(u64 __percpu *counter)
 {
 	u64 sum = 0;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += per_cpu(kvmw_untracked, cpu);
+		sum += *per_cpu_ptr(counter, cpu);
 	return sum;
+}
+
+u64 kvmw_untracked_sum(void)
+{
+	return kvmw_percpu_sum(&kvmw_untracked);
+}
+
+u64 kvmw_unbound_sum(void)
+{
+	return kvmw_percpu_sum(&kvmw_unbound);
 }
 
 static int __init kvmw_init(void)
 {
 	int ret;
 
+	ret = kvmw_vm_init();
+	if (ret)
+		goto out;
 	ret = kvmw_dev_init();
 	if (ret)
 		goto out;

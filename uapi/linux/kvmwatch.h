@@ -75,7 +75,9 @@ struct kvmw_version {
  * KVMW_ATTACH_NONE    kvm.ko is not loaded; nothing is attached.
  * KVMW_ATTACH_PARTIAL kvm.ko is loaded but a required probe failed to
  *                     attach (the reason is logged once in dmesg).
- * KVMW_ATTACH_FULL    every required probe is attached.
+ * KVMW_ATTACH_FULL    every required probe is attached: the lifetime
+ *                     kprobes, and the tracepoint probes while a
+ *                     consumer has statistics enabled.
  */
 #define KVMW_ATTACH_NONE	0
 #define KVMW_ATTACH_PARTIAL	1
@@ -95,7 +97,9 @@ struct kvmw_version {
  * @buffers:		buffers allocated on behalf of tracked objects
  *			and consumers
  * @files:		open /dev/kvmwatch files
- * @tracepoints:	KVM tracepoint probes attached
+ * @tracepoints:	KVM tracepoint probes attached: 0 while no consumer
+ *			has statistics enabled, else kvm_msr, kvm_pio,
+ *			kvm_mmio, kvm_userspace_exit, kvm_entry, kvm_exit
  * @kprobes:		kprobes registered
  * @kvm_loads:		times kvm.ko was seen coming (since module load)
  * @kvm_unloads:	times kvm.ko was seen going
@@ -105,6 +109,18 @@ struct kvmw_version {
  * @entries:		kvm_entry events, likewise. Every entry is followed
  *			by one exit, so with no vCPU inside a guest
  *			@entries == @exits.
+ * @gone_vms:		destroyed VMs whose final statistics are still kept
+ *			(bounded by the gone_max module parameter)
+ * @gone_vcpus:		their vCPUs
+ * @alloc_failures:	statistics blocks that could not be allocated
+ *			(that vCPU's events count as @untracked); must stay 0
+ * @stats_consumers:	open files with KVMW_ENABLE_STATS set; the exit
+ *			probes are attached while this is non-zero (or the
+ *			always_on module parameter is set)
+ * @unbound:		kvm_msr/kvm_pio/kvm_mmio/kvm_userspace_exit events
+ *			on a thread that has not entered a guest since the
+ *			probes were attached (e.g. a KVM_RUN that returns
+ *			before its first entry); not attributable
  */
 struct kvmw_counters {
 	__u32 size;
@@ -120,12 +136,354 @@ struct kvmw_counters {
 	__u64 untracked;
 	__u64 exits;
 	__u64 entries;
+	/* since KVMW_COUNTERS_SIZE_VER1 */
+	__u64 gone_vms;
+	__u64 gone_vcpus;
+	__u64 alloc_failures;
+	__u64 stats_consumers;
+	__u64 unbound;
 };
 
 #define KVMW_COUNTERS_SIZE_VER0	96
+#define KVMW_COUNTERS_SIZE_VER1	136
+
+/*
+ * Statistics
+ * ==========
+ *
+ * For every vCPU of every VM, kvmwatch keeps per exit reason: the number
+ * of exits, their total handling time, min, max, the 128-bit sum of
+ * squares and a log2 histogram. The handling time of an exit runs from
+ * KVM's kvm_exit to the next kvm_entry of the same vCPU, as in
+ * "perf kvm stat": it includes trips to the VMM and time spent halted.
+ * The same statistics, without histogram, are kept per IO port and
+ * direction, per MMIO address and direction and per MSR index and
+ * direction (the breakdowns), and guest RIPs are counted per reason.
+ *
+ * Every table is bounded. An exit or key that finds no free row is
+ * accounted in the table's "other" row (code KVMW_CODE_OTHER or key
+ * KVMW_KEY_OTHER) and counted in the vCPU's dropped_* counters, so sums
+ * stay exact.
+ *
+ * Counting contract, per vCPU:
+ *   exits = sum(count of KVMW_STAT_EXIT rows with sub == 0)
+ *           + unfinished + negative_time + open
+ * where open is 1 when the vCPU is outside the guest at snapshot time
+ * with an exit not yet followed by an entry. Histogram buckets of a row
+ * always sum to its count: each vCPU has one writer (its own thread) and
+ * readers copy rows under a sequence count.
+ *
+ * Statistics are cumulative from the vCPU's creation while at least one
+ * consumer enabled KVMW_ENABLE_STATS (or the module was loaded with
+ * always_on=1). Exits that happen while nothing is enabled are not seen.
+ * A consumer's KVMW_IOC_RESET records a baseline that its later snapshots
+ * subtract; it changes nothing that other consumers see.
+ */
+
+#define KVMW_ISA_VMX		1	/* as KVM's trace.h KVM_ISA_VMX */
+#define KVMW_ISA_SVM		2	/* as KVM's trace.h KVM_ISA_SVM */
+
+#define KVMW_CODE_OTHER		0xfffffffeU	/* reasons that found no row */
+#define KVMW_KEY_OTHER		(~0ULL)		/* keys that found no row */
+
+/*
+ * Log2 latency histogram: bucket 0 counts times below 2^KVMW_HIST_SHIFT
+ * ns, bucket b (1 <= b < KVMW_HIST_BUCKETS - 1) counts
+ * [2^(b + KVMW_HIST_SHIFT - 1), 2^(b + KVMW_HIST_SHIFT)) ns, and the
+ * last bucket everything from 2^(KVMW_HIST_BUCKETS + KVMW_HIST_SHIFT - 2)
+ * ns (about 275 s) up.
+ */
+#define KVMW_HIST_BUCKETS	32
+#define KVMW_HIST_SHIFT		8
+
+/*
+ * Snapshot records
+ * ----------------
+ * KVMW_IOC_SNAPSHOT fills a buffer with a stream of records. Each starts
+ * with struct kvmw_rec; @len covers the header and is a multiple of 8.
+ * Readers skip record types they do not know and use only the first
+ * bytes of a record they know, so records grow like structures do.
+ *
+ * Order: a KVMW_REC_VM record, then for each of its vCPUs a KVMW_REC_VCPU
+ * record followed by that vCPU's KVMW_REC_STAT and KVMW_REC_RIP records;
+ * then the next VM.
+ */
+#define KVMW_REC_VM		1
+#define KVMW_REC_VCPU		2
+#define KVMW_REC_STAT		3
+#define KVMW_REC_RIP		4
+
+struct kvmw_rec {
+	__u16 type;
+	__u16 reserved;
+	__u32 len;
+};
+
+#define KVMW_VM_GONE		(1U << 0)	/* destroyed; statistics final */
+
+/**
+ * struct kvmw_rec_vm - one VM
+ * @hdr:	type KVMW_REC_VM
+ * @pid:	process that created the VM
+ * @flags:	KVMW_VM_*
+ * @serial:	unique while the module is loaded, never reused
+ * @created_ns:	CLOCK_MONOTONIC when kvmwatch first saw the VM
+ * @gone_ns:	CLOCK_MONOTONIC when it was destroyed, 0 while alive
+ * @nr_vcpus:	KVMW_REC_VCPU records that follow
+ * @ppid:	parent of @pid at creation
+ * @id:		KVM's debugfs name, "<pid>-<fd>", NUL terminated
+ */
+struct kvmw_rec_vm {
+	struct kvmw_rec hdr;
+	__s32 pid;
+	__u32 flags;
+	__u64 serial;
+	__u64 created_ns;
+	__u64 gone_ns;
+	__u32 nr_vcpus;
+	__s32 ppid;
+	char id[32];
+};
+
+/* Indexes of struct kvmw_rec_vcpu.dropped_keys[] */
+#define KVMW_BD_IOPORT		0
+#define KVMW_BD_MMIO		1
+#define KVMW_BD_MSR		2
+#define KVMW_BD_NR		3
+
+/**
+ * struct kvmw_rec_vcpu - one vCPU, followed by its statistics
+ * @hdr:		type KVMW_REC_VCPU
+ * @vcpu_id:		KVM's vcpu_id
+ * @tid:		thread that last entered the guest on it, 0 if none
+ * @isa:		KVMW_ISA_*, 0 before its first exit
+ * @nr_stats:		KVMW_REC_STAT records that follow
+ * @nr_rips:		KVMW_REC_RIP records that follow them
+ * @open:		1 if an exit is open (vCPU outside the guest)
+ * @exits:		kvm_exit events
+ * @entries:		kvm_entry events
+ * @unfinished:		exits never followed by an entry: the vCPU's
+ *			last exit before it was destroyed (untimed)
+ * @entry_without_exit:	entries with no open exit (first entry, or
+ *			stats enabled while the vCPU was out of the guest)
+ * @exit_without_entry:	exits while an exit was already open; must be 0
+ * @negative_time:	entry clock before exit clock (6.1 SVM: the
+ *			thread may migrate in between); untimed, as perf
+ * @user_returns:	KVM_RUN returns to the VMM (kvm_userspace_exit)
+ * @user_without_exit:	of those, with no open exit (no guest exit
+ *			behind them, e.g. a signal before entry)
+ * @msr_early:		6.1 SVM x2APIC ICR fastpath: kvm_msr that came
+ *			before its own kvm_exit, adopted by that exit
+ * @orphan_events:	kvm_msr/kvm_pio/kvm_mmio with no exit to attach
+ *			to; must be 0
+ * @decode_errors:	exits whose reason could not be read; counted as
+ *			KVMW_CODE_OTHER
+ * @dropped_reasons:	exits of a reason that found no row
+ * @dropped_keys:	breakdown keys that found no row, by KVMW_BD_*
+ * @dropped_rips:	RIPs that found no row
+ */
+struct kvmw_rec_vcpu {
+	struct kvmw_rec hdr;
+	__u32 vcpu_id;
+	__s32 tid;
+	__u32 isa;
+	__u32 nr_stats;
+	__u32 nr_rips;
+	__u32 open;
+	__u64 exits;
+	__u64 entries;
+	__u64 unfinished;
+	__u64 entry_without_exit;
+	__u64 exit_without_entry;
+	__u64 negative_time;
+	__u64 user_returns;
+	__u64 user_without_exit;
+	__u64 msr_early;
+	__u64 orphan_events;
+	__u64 decode_errors;
+	__u64 dropped_reasons;
+	__u64 dropped_keys[KVMW_BD_NR];
+	__u64 dropped_rips;
+};
+
+/* struct kvmw_rec_stat.kind */
+#define KVMW_STAT_EXIT		0	/* @code: exit reason */
+#define KVMW_STAT_IOPORT	1	/* @key: port */
+#define KVMW_STAT_MMIO		2	/* @key: guest physical address */
+#define KVMW_STAT_MSR		3	/* @key: MSR index */
+
+/*
+ * struct kvmw_rec_stat.sub: direction of a breakdown row; for an exit
+ * row 0, or the read/write child rows of the SVM "msr" reason (an MSR
+ * exit is counted in the reason row and in one child row).
+ */
+#define KVMW_SUB_NONE		0
+#define KVMW_SUB_READ		1	/* IN, MMIO read, RDMSR */
+#define KVMW_SUB_WRITE		2	/* OUT, MMIO write, WRMSR */
+
+/*
+ * struct kvmw_rec_stat.flags
+ * KVMW_STAT_MINMAX_BOUND: the row had samples before this consumer's
+ * reset; min and max cannot be subtracted, so they are the tightest
+ * bounds the histogram of the window and the lifetime values give.
+ */
+#define KVMW_STAT_MINMAX_BOUND	(1U << 0)
+
+/**
+ * struct kvmw_rec_stat - statistics of one reason or breakdown key
+ * @hdr:	type KVMW_REC_STAT
+ * @kind:	KVMW_STAT_*
+ * @sub:	KVMW_SUB_*
+ * @code:	exit reason (KVMW_STAT_EXIT): SVM exit code, or the full
+ *		32-bit VMX exit reason including its flag bits; the MSR
+ *		exit code for the child rows; KVMW_CODE_OTHER for the
+ *		overflow row. 0 for breakdowns.
+ * @key:	port, address or MSR index (breakdowns), else 0
+ * @count:	timed exits
+ * @total_ns:	sum of their handling times
+ * @min_ns:	shortest (0 if @count is 0)
+ * @max_ns:	longest
+ * @sumsq_lo:	sum of squared handling times in ns^2, low 64 bits
+ * @sumsq_hi:	high 64 bits
+ * @user:	of @count, exits that returned to the VMM before re-entry
+ * @flags:	KVMW_STAT_*
+ * @nr_buckets:	histogram buckets that follow (KVMW_HIST_BUCKETS for
+ *		exit rows unless KVMW_SNAP_NO_HIST, 0 for breakdowns)
+ * @hist:	log2 histogram, see KVMW_HIST_SHIFT
+ */
+struct kvmw_rec_stat {
+	struct kvmw_rec hdr;
+	__u16 kind;
+	__u16 sub;
+	__u32 code;
+	__u64 key;
+	__u64 count;
+	__u64 total_ns;
+	__u64 min_ns;
+	__u64 max_ns;
+	__u64 sumsq_lo;
+	__u64 sumsq_hi;
+	__u64 user;
+	__u32 flags;
+	__u32 nr_buckets;
+	__u64 hist[];
+};
+
+/**
+ * struct kvmw_rec_rip - exits of one reason at one guest RIP
+ * @hdr:	type KVMW_REC_RIP
+ * @code:	exit reason, as in struct kvmw_rec_stat
+ * @reserved:	0
+ * @rip:	guest RIP of the exiting instruction
+ * @count:	exits (timed or not) of @code at @rip
+ */
+struct kvmw_rec_rip {
+	struct kvmw_rec hdr;
+	__u32 code;
+	__u32 reserved;
+	__u64 rip;
+	__u64 count;
+};
+
+/* struct kvmw_snapshot.flags */
+#define KVMW_SNAP_NO_HIST	(1U << 0)	/* omit histograms */
+#define KVMW_SNAP_NO_BREAKDOWN	(1U << 1)	/* omit port/MMIO/MSR rows */
+#define KVMW_SNAP_NO_RIPS	(1U << 2)	/* omit KVMW_REC_RIP */
+#define KVMW_SNAP_RAW		(1U << 3)	/* ignore this file's reset */
+#define KVMW_SNAP_FLAGS		0xfU
+
+/**
+ * struct kvmw_snapshot - KVMW_IOC_SNAPSHOT
+ * @size:	in: caller's sizeof(); out: bytes the kernel knows
+ * @flags:	in: KVMW_SNAP_*
+ * @buf:	in: address of the record buffer
+ * @buf_len:	in: its length in bytes
+ * @used:	out: bytes of records written. With ENOSPC: the bytes the
+ *		snapshot needed (the only field written on an error);
+ *		retry with a larger buffer, VMs may have come meanwhile.
+ * @time_ns:	out: CLOCK_MONOTONIC of the snapshot
+ * @nr_vms:	out: KVMW_REC_VM records written
+ * @nr_vcpus:	out: KVMW_REC_VCPU records written
+ *
+ * Returns the VMs (live and recently gone, in the order kvmwatch first
+ * saw them) and vCPUs that pass this file's filter, minus this file's
+ * baseline. Rows with nothing counted since the baseline are left out.
+ * The kernel builds the records in a buffer of at most
+ * KVMW_SNAPSHOT_MAX bytes; a larger snapshot fails with E2BIG.
+ */
+struct kvmw_snapshot {
+	__u32 size;
+	__u32 flags;
+	__u64 buf;
+	__u64 buf_len;
+	__u64 used;
+	__u64 time_ns;
+	__u32 nr_vms;
+	__u32 nr_vcpus;
+};
+
+#define KVMW_SNAPSHOT_SIZE_VER0	48
+#define KVMW_SNAPSHOT_MAX	(64U << 20)
+
+/* struct kvmw_filter.flags: which fields select; 0 selects everything */
+#define KVMW_FILTER_PID		(1U << 0)	/* VMs created by @pid */
+#define KVMW_FILTER_PID_TREE	(1U << 1)	/* ... or by its descendants */
+#define KVMW_FILTER_VM		(1U << 2)	/* the VM named @vm */
+#define KVMW_FILTER_VCPU	(1U << 3)	/* vCPUs with vcpu_id @vcpu */
+#define KVMW_FILTER_LIVE	(1U << 4)	/* no gone VMs */
+#define KVMW_FILTER_FLAGS	0x1fU
+
+/**
+ * struct kvmw_filter - KVMW_IOC_SET_FILTER, read by the kernel
+ * @size:	caller's sizeof()
+ * @flags:	KVMW_FILTER_*; KVMW_FILTER_PID_TREE needs KVMW_FILTER_PID
+ * @pid:	process id (> 0)
+ * @vcpu:	vcpu_id (>= 0)
+ * @vm:		VM id "<pid>-<fd>", NUL terminated
+ *
+ * Selects what this file's snapshots return. The tree filter matches a
+ * VM whose creator had @pid among its first 8 ancestors when it created
+ * the VM, so "kvmwatch stat -- COMMAND" finds VMs of COMMAND's children
+ * even after they exited.
+ */
+struct kvmw_filter {
+	__u32 size;
+	__u32 flags;
+	__s32 pid;
+	__s32 vcpu;
+	char vm[32];
+};
+
+#define KVMW_FILTER_SIZE_VER0	48
+
+/* struct kvmw_enable.families */
+#define KVMW_ENABLE_STATS	(1ULL << 0)	/* exit accounting */
+#define KVMW_ENABLE_ALL		0x1ULL
+
+/**
+ * struct kvmw_enable - KVMW_IOC_ENABLE, read by the kernel
+ * @size:	caller's sizeof()
+ * @flags:	0
+ * @families:	KVMW_ENABLE_* this file wants from now on; 0 disables
+ *
+ * The exit probes are attached while any file has KVMW_ENABLE_STATS (a
+ * file's enables end when it is closed).
+ */
+struct kvmw_enable {
+	__u32 size;
+	__u32 flags;
+	__u64 families;
+};
+
+#define KVMW_ENABLE_SIZE_VER0	16
 
 #define KVMW_IOC_MAGIC		0xB7
 #define KVMW_IOC_VERSION	_IOWR(KVMW_IOC_MAGIC, 0x00, struct kvmw_version)
 #define KVMW_IOC_COUNTERS	_IOWR(KVMW_IOC_MAGIC, 0x01, struct kvmw_counters)
+#define KVMW_IOC_SNAPSHOT	_IOWR(KVMW_IOC_MAGIC, 0x02, struct kvmw_snapshot)
+#define KVMW_IOC_SET_FILTER	_IOW(KVMW_IOC_MAGIC, 0x03, struct kvmw_filter)
+#define KVMW_IOC_ENABLE		_IOW(KVMW_IOC_MAGIC, 0x04, struct kvmw_enable)
+/* Take this file's baseline: its later snapshots count from now. Arg 0. */
+#define KVMW_IOC_RESET		_IO(KVMW_IOC_MAGIC, 0x05)
 
 #endif /* _UAPI_LINUX_KVMWATCH_H */

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Consumers: per-file filters, enables and baselines, and the ioctls that
+ * set them. Each ioctl validates everything before it changes anything,
+ * so a failing call leaves the file as it was.
+ *
+ * Locking: kvmw_consumer.lock serialises one file's ioctls; it is taken
+ * outside kvmw_attach_mutex (enable) and sleeps (allocations, copies).
+ */
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/uaccess.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+
+#include "consumer.h"
+#include "snapshot.h"
+#include "attach.h"
+#include "counters.h"
+
+struct kvmw_consumer {
+	struct mutex lock;		/* this file's ioctls */
+	struct kvmw_filter filter;
+	u64 families;
+	struct kvmw_base *base;
+};
+
+struct kvmw_consumer *kvmw_consumer_new(void)
+{
+	struct kvmw_consumer *c = kzalloc(sizeof(*c), GFP_KERNEL);
+
+	if (c)
+		mutex_init(&c->lock);
+	return c;
+}
+
+void kvmw_consumer_free(struct kvmw_consumer *c)
+{
+	if (c->families & KVMW_ENABLE_STATS)
+		kvmw_attach_stats_put();
+	kvmw_base_free(c->base);
+	mutex_destroy(&c->lock);
+	kfree(c);
+}
+
+/*
+ * Read a growable structure the caller sized: below its first version
+ * EINVAL, a larger one only if the extra bytes are zero (E2BIG), and
+ * nothing larger than a page.
+ */
+static int kvmw_get_struct(void *k, size_t ksize, const void __user *uarg,
+			   u32 ver0)
+{
+	u32 usize;
+
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < ver0)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(k, ksize, uarg, usize);
+}
+
+long kvmw_consumer_snapshot(struct kvmw_consumer *c, void __user *uarg)
+{
+	struct kvmw_snapshot s;
+	size_t need, len;
+	u32 usize;
+	void *buf;
+	long ret;
+
+	ret = kvmw_get_struct(&s, sizeof(s), uarg, KVMW_SNAPSHOT_SIZE_VER0);
+	if (ret)
+		return ret;
+	usize = s.size;
+	ret = -EINVAL;
+	if (s.flags & ~KVMW_SNAP_FLAGS)
+		return ret;
+	len = min_t(u64, s.buf_len, KVMW_SNAPSHOT_MAX);
+	buf = len ? kvmalloc(len, GFP_KERNEL) : NULL;
+	if (len && !buf)
+		return -ENOMEM;
+	atomic64_inc(&kvmw_live.buffers);
+
+	mutex_lock(&c->lock);
+	need = kvmw_snapshot_fill(&c->filter, c->base, s.flags, buf, len,
+				  &s.nr_vms, &s.nr_vcpus);
+	mutex_unlock(&c->lock);
+	s.time_ns = ktime_get_ns();
+
+	ret = -ENOMEM;
+	if (need == SIZE_MAX)
+		goto out;
+	ret = -E2BIG;
+	if (need > KVMW_SNAPSHOT_MAX)
+		goto out;
+	if (need > len) {
+		ret = -ENOSPC;
+		if (put_user(need, &((struct kvmw_snapshot __user *)uarg)->used))
+			ret = -EFAULT;
+		goto out;
+	}
+	ret = -EFAULT;
+	if (copy_to_user(u64_to_user_ptr(s.buf), buf, need))
+		goto out;
+	s.used = need;
+	s.size = sizeof(s);
+	if (copy_to_user(uarg, &s, min_t(u32, usize, sizeof(s))))
+		goto out;
+	ret = 0;
+out:
+	kvfree(buf);
+	atomic64_dec(&kvmw_live.buffers);
+	return ret;
+}
+
+long kvmw_consumer_set_filter(struct kvmw_consumer *c, void __user *uarg)
+{
+	struct kvmw_filter f;
+	long ret;
+
+	ret = kvmw_get_struct(&f, sizeof(f), uarg, KVMW_FILTER_SIZE_VER0);
+	if (ret)
+		return ret;
+	ret = -EINVAL;
+	if (f.flags & ~KVMW_FILTER_FLAGS)
+		return ret;
+	if ((f.flags & KVMW_FILTER_PID) && f.pid <= 0)
+		return ret;
+	if ((f.flags & KVMW_FILTER_PID_TREE) && !(f.flags & KVMW_FILTER_PID))
+		return ret;
+	if ((f.flags & KVMW_FILTER_VCPU) && f.vcpu < 0)
+		return ret;
+	if ((f.flags & KVMW_FILTER_VM) &&
+	    (!f.vm[0] || !memchr(f.vm, 0, sizeof(f.vm))))
+		return ret;
+	if (!(f.flags & KVMW_FILTER_VM))
+		memset(f.vm, 0, sizeof(f.vm));
+
+	mutex_lock(&c->lock);
+	c->filter = f;
+	mutex_unlock(&c->lock);
+	return 0;
+}
+
+long kvmw_consumer_enable(struct kvmw_consumer *c, void __user *uarg)
+{
+	struct kvmw_enable e;
+	long ret;
+
+	ret = kvmw_get_struct(&e, sizeof(e), uarg, KVMW_ENABLE_SIZE_VER0);
+	if (ret)
+		return ret;
+	if (e.flags || (e.families & ~KVMW_ENABLE_ALL))
+		return -EINVAL;
+
+	mutex_lock(&c->lock);
+	if ((e.families & KVMW_ENABLE_STATS) &&
+	    !(c->families & KVMW_ENABLE_STATS))
+		kvmw_attach_stats_get();
+	else if (!(e.families & KVMW_ENABLE_STATS) &&
+		 (c->families & KVMW_ENABLE_STATS))
+		kvmw_attach_stats_put();
+	c->families = e.families;
+	mutex_unlock(&c->lock);
+	return 0;
+}
+
+long kvmw_consumer_reset(struct kvmw_consumer *c, unsigned long arg)
+{
+	struct kvmw_base *base, *old;
+
+	if (arg)
+		return -EINVAL;
+	base = kvmw_base_take();
+	if (!base)
+		return -ENOMEM;
+	mutex_lock(&c->lock);
+	old = c->base;
+	c->base = base;
+	mutex_unlock(&c->lock);
+	kvmw_base_free(old);
+	return 0;
+}

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Snapshots: the statistics of the selected vCPUs as the record stream of
+ * uapi/linux/kvmwatch.h, minus a consumer's baseline.
+ *
+ * Readers never stop writers: each vCPU's block is copied under its
+ * sequence count (kvmw_vcpu_copy_stats), then subtracted and encoded from
+ * the copy. Rows, breakdown slots and RIP slots never move once claimed
+ * and writers never zero them, so a baseline block subtracts from a later
+ * one slot by slot.
+ */
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/sort.h>
+#include <linux/bsearch.h>
+#include <linux/string.h>
+#include <linux/rculist.h>
+
+#include "snapshot.h"
+#include "vm.h"
+#include "counters.h"
+
+struct kvmw_base_ent {
+	u64 serial;
+	struct kvmw_stats *stats;
+};
+
+struct kvmw_base {
+	unsigned int nr;
+	struct kvmw_base_ent *ents;	/* sorted by serial */
+	struct kvmw_stats *blocks;
+};
+
+static int kvmw_base_cmp(const void *a, const void *b)
+{
+	const struct kvmw_base_ent *x = a, *y = b;
+
+	return x->serial < y->serial ? -1 : x->serial > y->serial;
+}
+
+void kvmw_base_free(struct kvmw_base *base)
+{
+	if (!base)
+		return;
+	kvfree(base->blocks);
+	kvfree(base->ents);
+	kfree(base);
+	atomic64_dec(&kvmw_live.buffers);
+}
+
+static unsigned int kvmw_count_vcpus(void)
+{
+	struct kvmw_vcpu *v;
+	struct kvmw_vm *vm;
+	unsigned int n = 0;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(vm, &kvmw_vm_list, node)
+		list_for_each_entry_rcu(v, &vm->vcpus, vm_node)
+			n++;
+	rcu_read_unlock();
+	return n;
+}
+
+/*
+ * vCPUs created between the count and the copy get no baseline: they
+ * count from zero, which is what they had at the reset.
+ */
+struct kvmw_base *kvmw_base_take(void)
+{
+	struct kvmw_base *base;
+	struct kvmw_vcpu *v;
+	struct kvmw_vm *vm;
+	unsigned int n, i = 0;
+
+	base = kzalloc(sizeof(*base), GFP_KERNEL);
+	if (!base)
+		return NULL;
+	atomic64_inc(&kvmw_live.buffers);
+	n = kvmw_count_vcpus();
+	if (n) {
+		base->ents = kvcalloc(n, sizeof(*base->ents), GFP_KERNEL);
+		base->blocks = kvmalloc_array(n, sizeof(*base->blocks),
+					      GFP_KERNEL);
+		if (!base->ents || !base->blocks) {
+			kvmw_base_free(base);
+			return NULL;
+		}
+	}
+	rcu_read_lock();
+	list_for_each_entry_rcu(vm, &kvmw_vm_list, node) {
+		list_for_each_entry_rcu(v, &vm->vcpus, vm_node) {
+			if (i == n)
+				break;
+			kvmw_vcpu_copy_stats(v, &base->blocks[i]);
+			base->ents[i].serial = v->serial;
+			base->ents[i].stats = &base->blocks[i];
+			i++;
+		}
+	}
+	rcu_read_unlock();
+	base->nr = i;
+	sort(base->ents, base->nr, sizeof(*base->ents), kvmw_base_cmp, NULL);
+	return base;
+}
+
+static const struct kvmw_stats *kvmw_base_find(const struct kvmw_base *base,
+					       u64 serial)
+{
+	struct kvmw_base_ent key = { .serial = serial };
+	const struct kvmw_base_ent *e;
+
+	if (!base || !base->nr)
+		return NULL;
+	e = bsearch(&key, base->ents, base->nr, sizeof(*base->ents),
+		    kvmw_base_cmp);
+	return e ? e->stats : NULL;
+}
+
+/* Lowest and highest time a histogram bucket can hold. */
+static u64 kvmw_bucket_lo(unsigned int b)
+{
+	return b ? 1ULL << (b + KVMW_HIST_SHIFT - 1) : 0;
+}
+
+static u64 kvmw_bucket_hi(unsigned int b)
+{
+	return b == KVMW_HIST_BUCKETS - 1 ? U64_MAX :
+	       (1ULL << (b + KVMW_HIST_SHIFT)) - 1;
+}
+
+/*
+ * The window's min and max cannot be subtracted: when the row had
+ * samples before the baseline, report the tightest bounds the lifetime
+ * values and the window's histogram (if any) give.
+ */
+static void kvmw_stat_sub(struct kvmw_stat *s, const struct kvmw_stat *b,
+			  u64 *hist, const u64 *bhist, u32 *flags)
+{
+	unsigned int i, lo = KVMW_HIST_BUCKETS, hi = 0;
+
+	if (!b->count)
+		return;
+	s->count -= b->count;
+	s->total -= b->total;
+	s->sumsq -= b->sumsq;
+	s->user -= b->user;
+	*flags |= KVMW_STAT_MINMAX_BOUND;
+	if (!hist)
+		return;
+	for (i = 0; i < KVMW_HIST_BUCKETS; i++) {
+		hist[i] -= bhist[i];
+		if (hist[i]) {
+			lo = min(lo, i);
+			hi = i;
+		}
+	}
+	if (lo < KVMW_HIST_BUCKETS) {
+		s->min = max(s->min, kvmw_bucket_lo(lo));
+		s->max = min(s->max, kvmw_bucket_hi(hi));
+	}
+}
+
+struct kvmw_out {
+	char *buf;
+	size_t len;
+	size_t pos;
+	u32 flags;
+};
+
+/* Room for a record, zeroed, or NULL once the buffer is full. */
+static void *kvmw_out_rec(struct kvmw_out *o, u16 type, u32 len)
+{
+	struct kvmw_rec *r = NULL;
+
+	len = ALIGN(len, 8);
+	if (o->pos + len <= o->len) {
+		r = (struct kvmw_rec *)(o->buf + o->pos);
+		memset(r, 0, len);
+		r->type = type;
+		r->len = len;
+	}
+	o->pos += len;
+	return r;
+}
+
+static void kvmw_out_stat(struct kvmw_out *o, unsigned int kind, u16 sub,
+			  u32 code, u64 key, const struct kvmw_stat *st,
+			  const u64 *hist, u32 flags)
+{
+	unsigned int nb = hist && !(o->flags & KVMW_SNAP_NO_HIST) ?
+			  KVMW_HIST_BUCKETS : 0;
+	struct kvmw_rec_stat *r;
+
+	r = kvmw_out_rec(o, KVMW_REC_STAT, sizeof(*r) + nb * sizeof(u64));
+	if (!r)
+		return;
+	r->kind = kind;
+	r->sub = sub;
+	r->code = code;
+	r->key = key;
+	r->count = st->count;
+	r->total_ns = st->total;
+	r->min_ns = st->count ? st->min : 0;
+	r->max_ns = st->max;
+	r->sumsq_lo = (u64)st->sumsq;
+	r->sumsq_hi = (u64)(st->sumsq >> 64);
+	r->user = st->user;
+	r->flags = flags;
+	r->nr_buckets = nb;
+	if (nb)
+		memcpy(r->hist, hist, nb * sizeof(u64));
+}
+
+static unsigned int kvmw_out_btable(struct kvmw_out *o, unsigned int kind,
+				    struct kvmw_brow *t, unsigned int n,
+				    const struct kvmw_brow *bt)
+{
+	unsigned int i, nr = 0;
+
+	for (i = 0; i <= n; i++) {
+		u32 flags = 0;
+
+		if (!t[i].used)
+			continue;
+		if (bt && bt[i].used)
+			kvmw_stat_sub(&t[i].st, &bt[i].st, NULL, NULL, &flags);
+		if (!t[i].st.count && !t[i].st.user)
+			continue;
+		kvmw_out_stat(o, kind, t[i].sub, 0, t[i].key, &t[i].st, NULL,
+			      flags);
+		nr++;
+	}
+	return nr;
+}
+
+/* One vCPU: its record, then its rows; @s is a private copy. */
+static void kvmw_out_vcpu(struct kvmw_out *o, const struct kvmw_vcpu *v,
+			  struct kvmw_stats *s, const struct kvmw_stats *b)
+{
+	struct kvmw_rec_vcpu *r;
+	unsigned int i, nr_stats = 0, nr_rips = 0;
+
+	r = kvmw_out_rec(o, KVMW_REC_VCPU, sizeof(*r));
+	if (b) {
+		s->exits -= b->exits;
+		s->entries -= b->entries;
+		s->unfinished -= b->unfinished;
+		s->entry_without_exit -= b->entry_without_exit;
+		s->exit_without_entry -= b->exit_without_entry;
+		s->negative_time -= b->negative_time;
+		s->user_returns -= b->user_returns;
+		s->user_without_exit -= b->user_without_exit;
+		s->msr_early -= b->msr_early;
+		s->orphan_events -= b->orphan_events;
+		s->decode_errors -= b->decode_errors;
+		s->dropped_reasons -= b->dropped_reasons;
+		for (i = 0; i < KVMW_BD_NR; i++)
+			s->dropped_keys[i] -= b->dropped_keys[i];
+		s->dropped_rips -= b->dropped_rips;
+	}
+	for (i = 0; i < s->nr_rows && i < KVMW_NR_ROWS; i++) {
+		struct kvmw_row *row = &s->rows[i];
+		u32 flags = 0;
+
+		if (b && i < b->nr_rows)
+			kvmw_stat_sub(&row->st, &b->rows[i].st, row->hist,
+				      b->rows[i].hist, &flags);
+		if (!row->st.count && !row->st.user)
+			continue;
+		kvmw_out_stat(o, KVMW_STAT_EXIT, row->sub, row->code, 0,
+			      &row->st, row->hist, flags);
+		nr_stats++;
+	}
+	if (!(o->flags & KVMW_SNAP_NO_BREAKDOWN)) {
+		nr_stats += kvmw_out_btable(o, KVMW_STAT_IOPORT, s->ports,
+					    KVMW_NR_PORTS, b ? b->ports : NULL);
+		nr_stats += kvmw_out_btable(o, KVMW_STAT_MMIO, s->mmio,
+					    KVMW_NR_MMIO, b ? b->mmio : NULL);
+		nr_stats += kvmw_out_btable(o, KVMW_STAT_MSR, s->msrs,
+					    KVMW_NR_MSRS, b ? b->msrs : NULL);
+	}
+	for (i = 0; i < KVMW_NR_RIPS && !(o->flags & KVMW_SNAP_NO_RIPS); i++) {
+		struct kvmw_rip *rip = &s->rips[i];
+		struct kvmw_rec_rip *rr;
+		u64 count = rip->count;
+
+		if (!rip->used)
+			continue;
+		if (b && b->rips[i].used)
+			count -= b->rips[i].count;
+		if (!count)
+			continue;
+		rr = kvmw_out_rec(o, KVMW_REC_RIP, sizeof(*rr));
+		if (rr) {
+			rr->code = rip->code;
+			rr->rip = rip->rip;
+			rr->count = count;
+		}
+		nr_rips++;
+	}
+	if (!r)
+		return;
+	r->vcpu_id = v->vcpu_id;
+	r->tid = READ_ONCE(v->tid);
+	r->isa = s->isa;
+	r->nr_stats = nr_stats;
+	r->nr_rips = nr_rips;
+	r->open = s->open;
+	r->exits = s->exits;
+	r->entries = s->entries;
+	r->unfinished = s->unfinished;
+	r->entry_without_exit = s->entry_without_exit;
+	r->exit_without_entry = s->exit_without_entry;
+	r->negative_time = s->negative_time;
+	r->user_returns = s->user_returns;
+	r->user_without_exit = s->user_without_exit;
+	r->msr_early = s->msr_early;
+	r->orphan_events = s->orphan_events;
+	r->decode_errors = s->decode_errors;
+	r->dropped_reasons = s->dropped_reasons;
+	for (i = 0; i < KVMW_BD_NR; i++)
+		r->dropped_keys[i] = s->dropped_keys[i];
+	r->dropped_rips = s->dropped_rips;
+}
+
+static bool kvmw_filter_vm(const struct kvmw_filter *f,
+			   const struct kvmw_vm *vm, u64 gone_ns)
+{
+	unsigned int i;
+
+	if ((f->flags & KVMW_FILTER_LIVE) && gone_ns)
+		return false;
+	if ((f->flags & KVMW_FILTER_VM) &&
+	    strncmp(vm->id, f->vm, sizeof(vm->id)))
+		return false;
+	if (!(f->flags & KVMW_FILTER_PID) || vm->pid == f->pid)
+		return true;
+	if (!(f->flags & KVMW_FILTER_PID_TREE))
+		return false;
+	for (i = 0; i < KVMW_VM_ANCESTORS && vm->ancestors[i] > 1; i++)
+		if (vm->ancestors[i] == f->pid)
+			return true;
+	return false;
+}
+
+size_t kvmw_snapshot_fill(const struct kvmw_filter *filter,
+			  const struct kvmw_base *base, u32 flags,
+			  void *buf, size_t len, u32 *nr_vms, u32 *nr_vcpus)
+{
+	struct kvmw_out o = { .buf = buf, .len = len, .flags = flags };
+	struct kvmw_stats *tmp;
+	struct kvmw_vcpu *v;
+	struct kvmw_vm *vm;
+
+	*nr_vms = 0;
+	*nr_vcpus = 0;
+	tmp = kmalloc(sizeof(*tmp), GFP_KERNEL);
+	if (!tmp)
+		return SIZE_MAX;
+	rcu_read_lock();
+	list_for_each_entry_rcu(vm, &kvmw_vm_list, node) {
+		u64 gone_ns = READ_ONCE(vm->gone_ns);
+		struct kvmw_rec_vm *r;
+		u32 nr = 0;
+
+		if (!kvmw_filter_vm(filter, vm, gone_ns))
+			continue;
+		r = kvmw_out_rec(&o, KVMW_REC_VM, sizeof(*r));
+		list_for_each_entry_rcu(v, &vm->vcpus, vm_node) {
+			if ((filter->flags & KVMW_FILTER_VCPU) &&
+			    v->vcpu_id != filter->vcpu)
+				continue;
+			kvmw_vcpu_copy_stats(v, tmp);
+			kvmw_out_vcpu(&o, v, tmp,
+				      flags & KVMW_SNAP_RAW ? NULL :
+				      kvmw_base_find(base, v->serial));
+			nr++;
+		}
+		(*nr_vms)++;
+		*nr_vcpus += nr;
+		if (!r)
+			continue;
+		r->pid = vm->pid;
+		r->ppid = vm->ancestors[0];
+		r->flags = gone_ns ? KVMW_VM_GONE : 0;
+		r->serial = vm->serial;
+		r->created_ns = vm->created_ns;
+		r->gone_ns = gone_ns;
+		r->nr_vcpus = nr;
+		memcpy(r->id, vm->id, sizeof(r->id));
+	}
+	rcu_read_unlock();
+	kfree(tmp);
+	return o.pos;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KVMW_SNAPSHOT_H
+#define KVMW_SNAPSHOT_H
+
+#include <linux/types.h>
+
+#include "../uapi/linux/kvmwatch.h"
+
+/* A consumer's baseline: the statistics of every vCPU at its reset. */
+struct kvmw_base;
+
+struct kvmw_base *kvmw_base_take(void);
+void kvmw_base_free(struct kvmw_base *base);
+
+/*
+ * Write the records of every VM and vCPU that passes @filter, minus @base
+ * (may be NULL), into @buf of @len bytes. Returns the bytes the records
+ * need, which may exceed @len: then @buf holds a truncated stream.
+ */
+size_t kvmw_snapshot_fill(const struct kvmw_filter *filter,
+			  const struct kvmw_base *base, u32 flags,
+			  void *buf, size_t len, u32 *nr_vms, u32 *nr_vcpus);
+
+#endif /* KVMW_SNAPSHOT_H */

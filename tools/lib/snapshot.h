@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reading statistics from /dev/kvmwatch: KVMW_IOC_SNAPSHOT's record
+ * stream (see uapi/linux/kvmwatch.h) parsed into a tree of VMs, vCPUs and
+ * rows. Shared by the CLI and the selftests.
+ */
+#ifndef KVMW_SNAPSHOT_H
+#define KVMW_SNAPSHOT_H
+
+#include <stddef.h>
+
+#include "types.h"
+#include "../../uapi/linux/kvmwatch.h"
+
+struct kvmw_snap_stat {
+	struct kvmw_rec_stat rec;		/* nr_buckets: valid in hist */
+	u64 hist[KVMW_HIST_BUCKETS];
+};
+
+struct kvmw_snap_vcpu {
+	struct kvmw_rec_vcpu rec;
+	struct kvmw_snap_stat *stats;
+	size_t nr_stats;
+	struct kvmw_rec_rip *rips;
+	size_t nr_rips;
+};
+
+struct kvmw_snap_vm {
+	struct kvmw_rec_vm rec;
+	struct kvmw_snap_vcpu *vcpus;
+	size_t nr_vcpus;
+};
+
+struct kvmw_snap {
+	struct kvmw_snapshot hdr;		/* as returned by the ioctl */
+	struct kvmw_snap_vm *vms;
+	size_t nr_vms;
+};
+
+/*
+ * Parse a record stream. Returns 0, or -EINVAL for a malformed stream
+ * (bad length, a vCPU before its VM, counts that disagree), leaving @out
+ * empty. Unknown record types are skipped.
+ */
+int kvmw_snap_parse(const void *buf, size_t len, struct kvmw_snap *out);
+
+/*
+ * KVMW_IOC_SNAPSHOT on @fd with KVMW_SNAP_* @flags, growing the buffer
+ * until it fits. Returns 0 or -errno.
+ */
+int kvmw_snap_take(int fd, unsigned int flags, struct kvmw_snap *out);
+
+void kvmw_snap_free(struct kvmw_snap *s);
+
+/* The row of @kind/@sub/@code/@key, or NULL. */
+const struct kvmw_snap_stat *kvmw_snap_find(const struct kvmw_snap_vcpu *v,
+					    unsigned int kind, unsigned int sub,
+					    u32 code, u64 key);
+
+/* Device helpers: each returns 0 or -errno. */
+int kvmw_dev_enable(int fd, u64 families);
+int kvmw_dev_filter(int fd, const struct kvmw_filter *f);
+int kvmw_dev_reset(int fd);
+
+#endif /* KVMW_SNAPSHOT_H */
