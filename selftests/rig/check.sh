@@ -25,7 +25,8 @@ if [ "${1:-}" = --prepare-only ]; then
 fi
 
 PKGS="qemu-system-x86 busybox-static cpio dkms kmod xz-utils zstd gcc make
-      libc6-dev libnl-3-dev libnl-genl-3-dev pkg-config perl linux-source-6.12"
+      libc6-dev libnl-3-dev libnl-genl-3-dev pkg-config perl
+      linux-source-6.1 linux-source-6.12"
 
 missing=""
 for p in $PKGS; do

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Builds and packaging, on the host: checkpatch, and for both Debian kernels
-# W=1 warning-free, no dependency on kvm.ko, "make install" into DESTDIR
+# W=1 warning-free, no dependency on kvm.ko, probes typed like KVM's
+# tracepoints (protocheck.sh), "make install" into DESTDIR
 # (6.12 compresses installed modules: kvmwatch.ko.xz),
 # and DKMS add/build/install/status/remove.
 . "$(dirname "$0")/../rig/lib.sh"
@@ -47,6 +48,8 @@ for rel in $rels; do
 		selftests/rig/build-module.sh "$rel"
 	check "$rel: make install DESTDIR=... installs module, tool, man pages" \
 		installed "$rel"
+	check "$rel: probe prototypes match KVM's trace.h (linux-source)" \
+		selftests/rig/protocheck.sh "$rel"
 done
 
 # DKMS writes to the host's /usr/src and /lib/modules: CI machines only.
