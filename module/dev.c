@@ -14,6 +14,7 @@
 #include "vm.h"
 #include "counters.h"
 #include "consumer.h"
+#include "decode.h"
 #include "../uapi/linux/kvmwatch.h"
 
 #define KVMW_MAJOR	0
@@ -52,6 +53,8 @@ static long kvmw_ioc_version(void __user *uarg)
 	};
 
 	strscpy(v.release, init_utsname()->release, sizeof(v.release));
+	v.svm_vmcb_offset = KVMW_SVM_VMCB_OFFSET;
+	v.kvm_vcpu_size = sizeof(struct kvm_vcpu);
 	return kvmw_put_struct(uarg, &v, sizeof(v), KVMW_VERSION_SIZE_VER0);
 }
 

@@ -57,6 +57,10 @@
  * @patch:	module release, patch
  * @caps:	KVMW_CAP_* bits
  * @release:	utsname release of the running kernel, NUL terminated
+ * @svm_vmcb_offset: offset of the VMCB pointer in KVM's struct vcpu_svm
+ *		the module was compiled with (sizeof(struct kvm_vcpu));
+ *		userspace checks it against the kvm_amd BTF
+ * @kvm_vcpu_size: sizeof(struct kvm_vcpu) the module was compiled with
  */
 struct kvmw_version {
 	__u32 size;
@@ -66,9 +70,12 @@ struct kvmw_version {
 	__u32 patch;
 	__u32 caps;
 	char release[64];
+	__u32 svm_vmcb_offset;
+	__u32 kvm_vcpu_size;
 };
 
 #define KVMW_VERSION_SIZE_VER0	88
+#define KVMW_VERSION_SIZE_VER1	96
 
 /*
  * Where kvmwatch is attached. A state is one of:
