@@ -9,15 +9,11 @@
 #ifndef KVMW_STATS_USER_H
 #define KVMW_STATS_USER_H
 
-#include <stdint.h>
-#include <linux/types.h>
+#include "types.h"
 #include "../../uapi/linux/kvmwatch.h"
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int64_t s64;
+typedef __u8 u8;
+typedef __s64 s64;
 typedef unsigned __int128 u128;
 
 #ifndef likely
