@@ -12,7 +12,22 @@
  *   KVMW_FAKE_CAPS        caps (default tracepoints|kprobes)
  *   KVMW_FAKE_RELEASE     release (default "6.1.0-test")
  *   KVMW_FAKE_KSIZE       "kernel" sizeof of both structures
- *   KVMW_FAKE_COUNTERS    "name=value,..." (attach_state, vms, ... exits)
+ *   KVMW_FAKE_COUNTERS    "name=value,..." (attach_state, vms, ... unbound)
+ *   KVMW_FAKE_SNAPSHOT    "FILE[,FILE...]": record streams the n-th
+ *                         KVMW_IOC_SNAPSHOT returns (the last one repeats;
+ *                         none: an empty snapshot)
+ *   KVMW_FAKE_SNAP_ERRNO  KVMW_IOC_SNAPSHOT fails with this errno
+ *   KVMW_FAKE_LOG         append one line per statistics ioctl to this
+ *                         file ("enable families=0x1", "filter flags=0x3
+ *                         pid=12 vcpu=0 vm=", "reset", "snapshot
+ *                         flags=0x7 buf_len=N", "snapshot ENOSPC used=N")
+ *
+ * The statistics ioctls validate their argument as the module does:
+ * structures smaller than their first version, unknown flags or families,
+ * KVMW_FILTER_PID_TREE without KVMW_FILTER_PID, a pid <= 0 or vcpu < 0
+ * that is selected, an unterminated vm, or a RESET argument other than 0
+ * fail with EINVAL; a larger structure with non-zero extra bytes with
+ * E2BIG (copy_struct_from_user()).
  *
  * Written independently of tools/lib on purpose: the tool's table is what
  * is under test.
@@ -23,8 +38,12 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <linux/kvmwatch.h>
 
@@ -88,7 +107,8 @@ static void set_counter(struct kvmw_counters *c, const char *name,
 #define F(n) { #n, offsetof(struct kvmw_counters, n) }
 		F(vms), F(vcpus), F(buffers), F(files), F(tracepoints),
 		F(kprobes), F(kvm_loads), F(kvm_unloads), F(untracked),
-		F(exits), F(entries),
+		F(exits), F(entries), F(gone_vms), F(gone_vcpus),
+		F(alloc_failures), F(stats_consumers), F(unbound),
 #undef F
 	};
 	size_t i;
@@ -136,6 +156,176 @@ static int put_struct(void *uarg, void *k, __u32 ksize, __u32 ver0)
 	return 0;
 }
 
+static void fake_log(const char *fmt, ...)
+{
+	const char *path = getenv("KVMW_FAKE_LOG");
+	char line[256];
+	va_list ap;
+	int fd, n;
+
+	if (!path)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	fd = ((int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open"))(
+		path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, line, n) != n)
+		n = 0;
+	close(fd);
+}
+
+/*
+ * copy_struct_from_user(): the caller's @usize bytes into @k of @ksize,
+ * zero-extended; a larger caller structure only with zero extra bytes.
+ */
+static int get_struct(void *k, size_t ksize, const void *uarg, __u32 ver0)
+{
+	__u32 usize = *(const __u32 *)uarg;
+	const unsigned char *u = uarg;
+	size_t i;
+
+	if (usize < ver0) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = ksize; i < usize; i++) {
+		if (u[i]) {
+			errno = E2BIG;
+			return -1;
+		}
+	}
+	memset(k, 0, ksize);
+	memcpy(k, uarg, usize < ksize ? usize : ksize);
+	return 0;
+}
+
+static int fake_enable(void *arg)
+{
+	struct kvmw_enable e;
+
+	if (get_struct(&e, sizeof(e), arg, KVMW_ENABLE_SIZE_VER0))
+		return -1;
+	if (e.flags || (e.families & ~KVMW_ENABLE_ALL)) {
+		errno = EINVAL;
+		return -1;
+	}
+	fake_log("enable families=%#llx", (unsigned long long)e.families);
+	return 0;
+}
+
+static int fake_filter(void *arg)
+{
+	struct kvmw_filter f;
+
+	if (get_struct(&f, sizeof(f), arg, KVMW_FILTER_SIZE_VER0))
+		return -1;
+	if ((f.flags & ~KVMW_FILTER_FLAGS) ||
+	    ((f.flags & KVMW_FILTER_PID_TREE) && !(f.flags & KVMW_FILTER_PID)) ||
+	    ((f.flags & KVMW_FILTER_PID) && f.pid <= 0) ||
+	    ((f.flags & KVMW_FILTER_VCPU) && f.vcpu < 0) ||
+	    ((f.flags & KVMW_FILTER_VM) && !memchr(f.vm, 0, sizeof(f.vm)))) {
+		errno = EINVAL;
+		return -1;
+	}
+	fake_log("filter flags=%#x pid=%d vcpu=%d vm=%.*s", f.flags, f.pid,
+		 f.vcpu, (int)sizeof(f.vm), f.vm);
+	return 0;
+}
+
+/* The n-th file of KVMW_FAKE_SNAPSHOT, read whole; NULL for none. */
+static unsigned char *snap_stream(unsigned int n, size_t *len)
+{
+	const char *spec = getenv("KVMW_FAKE_SNAPSHOT");
+	char *copy, *item, *save, *pick = NULL;
+	unsigned char *buf = NULL;
+	unsigned int i = 0;
+	FILE *f;
+	long l;
+
+	*len = 0;
+	if (!spec || !*spec)
+		return NULL;
+	copy = strdup(spec);
+	for (item = strtok_r(copy, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		pick = item;
+		if (i++ == n)
+			break;
+	}
+	f = pick ? fopen(pick, "rb") : NULL;
+	if (f && !fseek(f, 0, SEEK_END) && (l = ftell(f)) > 0 &&
+	    !fseek(f, 0, SEEK_SET)) {
+		buf = malloc(l);
+		if (buf && fread(buf, 1, l, f) == (size_t)l)
+			*len = l;
+	}
+	if (f)
+		fclose(f);
+	free(copy);
+	return buf;
+}
+
+static int fake_snapshot(void *arg)
+{
+	static unsigned int calls;
+	struct kvmw_snapshot s;
+	struct timespec ts;
+	unsigned char *stream;
+	size_t len, off;
+	__u32 usize = *(__u32 *)arg;
+
+	if (get_struct(&s, sizeof(s), arg, KVMW_SNAPSHOT_SIZE_VER0))
+		return -1;
+	if (s.flags & ~KVMW_SNAP_FLAGS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (getenv("KVMW_FAKE_SNAP_ERRNO")) {
+		errno = (int)env_ul("KVMW_FAKE_SNAP_ERRNO", 0);
+		return -1;
+	}
+	stream = snap_stream(calls, &len);
+	if (s.buf_len < len) {
+		/* Only "used" is written on an error. */
+		((struct kvmw_snapshot *)arg)->used = len;
+		fake_log("snapshot ENOSPC used=%zu", len);
+		free(stream);
+		errno = ENOSPC;
+		return -1;
+	}
+	calls++;
+	fake_log("snapshot flags=%#x buf_len=%llu", s.flags,
+		 (unsigned long long)s.buf_len);
+	if (len)
+		memcpy((void *)(uintptr_t)s.buf, stream, len);
+	s.used = len;
+	s.nr_vms = s.nr_vcpus = 0;
+	for (off = 0; off + sizeof(struct kvmw_rec) <= len;) {
+		struct kvmw_rec r;
+
+		memcpy(&r, stream + off, sizeof(r));
+		if (r.len < sizeof(r))
+			break;
+		s.nr_vms += r.type == KVMW_REC_VM;
+		s.nr_vcpus += r.type == KVMW_REC_VCPU;
+		off += r.len;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s.time_ns = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	free(stream);
+	s.size = sizeof(s);
+	memcpy(arg, &s, usize < sizeof(s) ? usize : sizeof(s));
+	return 0;
+}
+
 int ioctl(int fd, unsigned long req, ...)
 {
 	int (*real)(int fd, unsigned long req, ...) =
@@ -172,6 +362,19 @@ int ioctl(int fd, unsigned long req, ...)
 		fill_counters(&k.c);
 		return put_struct(arg, &k, sizeof(k.c),
 				  KVMW_COUNTERS_SIZE_VER0);
+	case KVMW_IOC_ENABLE:
+		return fake_enable(arg);
+	case KVMW_IOC_SET_FILTER:
+		return fake_filter(arg);
+	case KVMW_IOC_SNAPSHOT:
+		return fake_snapshot(arg);
+	case KVMW_IOC_RESET:
+		if (arg) {
+			errno = EINVAL;
+			return -1;
+		}
+		fake_log("reset");
+		return 0;
 	}
 	errno = ENOTTY;
 	return -1;

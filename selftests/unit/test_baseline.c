@@ -11,7 +11,8 @@ static const struct kvmw_counters sample = {
 	.attach_state = KVMW_ATTACH_FULL,
 	.vms = 1, .vcpus = 2, .buffers = 5, .files = 3, .tracepoints = 9,
 	.kprobes = 2, .kvm_loads = 1, .kvm_unloads = 0, .untracked = 0,
-	.exits = 123456, .entries = 123455,
+	.exits = 123456, .entries = 123455, .gone_vms = 2, .gone_vcpus = 3,
+	.alloc_failures = 0, .stats_consumers = 1, .unbound = 4,
 };
 
 static const char sample_text[] =
@@ -28,7 +29,12 @@ static const char sample_text[] =
 	"kvm_unloads 0\n"
 	"untracked 0\n"
 	"exits 123456\n"
-	"entries 123455\n";
+	"entries 123455\n"
+	"gone_vms 2\n"
+	"gone_vcpus 3\n"
+	"alloc_failures 0\n"
+	"stats_consumers 1\n"
+	"unbound 4\n";
 
 static int read_text(const char *text, struct kvmw_baseline *b, char *err,
 		     size_t len)
@@ -69,6 +75,10 @@ static void test_write_read(void)
 	tap_eq_u64(b.value[2], 5, "read: buffers");
 	tap_eq_u64(b.value[3], 2, "read: files (others)");
 	tap_eq_u64(b.value[8], 0, "read: untracked");
+	tap_ok(b.have[13] && b.value[13] == 0, "read: alloc_failures");
+	tap_ok(!b.have[11] && !b.have[12] && !b.have[14] && !b.have[15],
+	       "not compared: gone_vms, gone_vcpus, stats_consumers, unbound "
+	       "not kept");
 	tap_eq_u64(kvmw_baseline_diff(&b, &sample, 1, d, KVMW_COUNTER_NFIELDS),
 		   0, "same counters: no difference");
 }
@@ -118,6 +128,53 @@ static void test_diff(void)
 	now.files = 2;
 	tap_eq_u64(kvmw_baseline_diff(&b, &now, 0, d, KVMW_COUNTER_NFIELDS),
 		   0, "own_files 0: files compared as reported");
+
+	/* Destroyed VMs kept for readers are not leaks. */
+	now = sample;
+	now.gone_vms = 40;
+	now.gone_vcpus = 80;
+	now.stats_consumers = 0;
+	now.unbound = 100;
+	tap_eq_u64(kvmw_baseline_diff(&b, &now, 1, d, KVMW_COUNTER_NFIELDS),
+		   0, "gone_*, stats_consumers, unbound are ignored");
+
+	now = sample;
+	now.alloc_failures = 1;
+	n = kvmw_baseline_diff(&b, &now, 1, d, KVMW_COUNTER_NFIELDS);
+	tap_eq_u64(n, 1, "alloc_failures grew: one difference");
+	tap_ok(n == 1 && !strcmp(d[0].name, "alloc_failures") &&
+	       d[0].baseline == 0 && d[0].now == 1, "alloc_failures: 0 -> 1");
+
+	b.value[13] = 5;
+	now.alloc_failures = 3;
+	tap_eq_u64(kvmw_baseline_diff(&b, &now, 1, d, KVMW_COUNTER_NFIELDS),
+		   0, "alloc_failures below its baseline (module reloaded): ok");
+
+	/* An older module: fields past its size are neither there nor compared. */
+	now = sample;
+	now.size = KVMW_COUNTERS_SIZE_VER0;
+	now.alloc_failures = 9;
+	tap_eq_u64(kvmw_baseline_diff(&b, &now, 1, d, KVMW_COUNTER_NFIELDS),
+		   0, "module without alloc_failures: not compared");
+}
+
+static void test_old_module(void)
+{
+	struct kvmw_counters old = sample;
+	struct kvmw_baseline b;
+	struct capture c;
+	const char *text;
+	char err[128];
+
+	old.size = KVMW_COUNTERS_SIZE_VER0;
+	kvmw_baseline_write(capture_begin(&c), &old, 1);
+	text = capture_end(&c);
+	tap_ok(text && !strstr(text, "gone_vms") &&
+	       !strstr(text, "alloc_failures") && strstr(text, "entries"),
+	       "older module: only the fields it filled are written");
+	tap_ok(read_text(text, &b, err, sizeof(err)) == 0 && !b.have[13],
+	       "a file without alloc_failures reads; it is not compared");
+	capture_free(&c);
 }
 
 static void check_bad(const char *text, const char *want_err,
@@ -181,4 +238,5 @@ void test_baseline(void)
 	test_diff();
 	test_read();
 	test_long_line();
+	test_old_module();
 }

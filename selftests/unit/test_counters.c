@@ -8,27 +8,34 @@
 #include "tap.h"
 #include "tests.h"
 
+#define EQ	KVMW_CHECK_EQUAL
+#define NO	KVMW_CHECK_NONE
+#define GROW	KVMW_CHECK_NO_GROWTH
+
 static const struct {
 	const char *name;
 	size_t offset;
-	bool baseline;
+	enum kvmw_counter_check check;
 	bool self;
+	bool ver0;
 } want[] = {
-	{ "vms", offsetof(struct kvmw_counters, vms), true, false },
-	{ "vcpus", offsetof(struct kvmw_counters, vcpus), true, false },
-	{ "buffers", offsetof(struct kvmw_counters, buffers), true, false },
-	{ "files", offsetof(struct kvmw_counters, files), true, true },
-	{ "tracepoints", offsetof(struct kvmw_counters, tracepoints), false,
-	  false },
-	{ "kprobes", offsetof(struct kvmw_counters, kprobes), false, false },
-	{ "kvm_loads", offsetof(struct kvmw_counters, kvm_loads), false,
-	  false },
-	{ "kvm_unloads", offsetof(struct kvmw_counters, kvm_unloads), false,
-	  false },
-	{ "untracked", offsetof(struct kvmw_counters, untracked), true,
-	  false },
-	{ "exits", offsetof(struct kvmw_counters, exits), false, false },
-	{ "entries", offsetof(struct kvmw_counters, entries), false, false },
+	{ "vms", 8, EQ, false, true },
+	{ "vcpus", 16, EQ, false, true },
+	{ "buffers", 24, EQ, false, true },
+	{ "files", 32, EQ, true, true },
+	{ "tracepoints", 40, NO, false, true },
+	{ "kprobes", 48, NO, false, true },
+	{ "kvm_loads", 56, NO, false, true },
+	{ "kvm_unloads", 64, NO, false, true },
+	{ "untracked", 72, EQ, false, true },
+	{ "exits", 80, NO, false, true },
+	{ "entries", 88, NO, false, true },
+	/* A bounded list of destroyed VMs kept for readers: not a leak. */
+	{ "gone_vms", 96, NO, false, false },
+	{ "gone_vcpus", 104, NO, false, false },
+	{ "alloc_failures", 112, GROW, false, false },
+	{ "stats_consumers", 120, NO, false, false },
+	{ "unbound", 128, NO, false, false },
 };
 
 #define NWANT	ARRAY_SIZE(want)
@@ -47,8 +54,12 @@ static void test_table(void)
 			   want[i].name);
 		tap_eq_u64(f->offset, want[i].offset, "%s: offset",
 			   want[i].name);
-		tap_eq_u64(f->baseline, want[i].baseline, "%s: %sbaseline",
-			   want[i].name, want[i].baseline ? "" : "not ");
+		tap_eq_u64(f->check, want[i].check, "%s: check %s",
+			   want[i].name, want[i].check == EQ ? "equal" :
+			   want[i].check == GROW ? "no growth" : "none");
+		tap_eq_u64(kvmw_counter_required(f), want[i].ver0,
+			   "%s: %sin the first version", want[i].name,
+			   want[i].ver0 ? "" : "not ");
 		tap_eq_u64(f->self, want[i].self, "%s: %scounts own file",
 			   want[i].name, want[i].self ? "" : "never ");
 	}
@@ -60,6 +71,18 @@ static void test_table(void)
 	for (i = 0; i < KVMW_COUNTER_NFIELDS; i++)
 		tap_eq_u64(kvmw_counter_value(&c, &kvmw_counter_fields[i]),
 			   1000 + i, "value of %s", want[i].name);
+
+	/* An older module fills the first 96 bytes only. */
+	c.size = KVMW_COUNTERS_SIZE_VER0;
+	tap_ok(kvmw_counter_filled(&c, &kvmw_counter_fields[10]),
+	       "size 96: entries filled");
+	tap_ok(!kvmw_counter_filled(&c, &kvmw_counter_fields[11]),
+	       "size 96: gone_vms not filled");
+	c.size = KVMW_COUNTERS_SIZE_VER1;
+	tap_ok(kvmw_counter_filled(&c, &kvmw_counter_fields[15]),
+	       "size VER1: the last field filled");
+	tap_eq_u64(KVMW_COUNTER_NAME_WIDTH, strlen("stats_consumers"),
+		   "name column as wide as the longest name");
 }
 
 static void test_others(void)

@@ -32,7 +32,9 @@ static void test_version_layout(void)
 		     FSIZE(struct kvmw_version, minor) +
 		     FSIZE(struct kvmw_version, patch) +
 		     FSIZE(struct kvmw_version, caps) +
-		     FSIZE(struct kvmw_version, release);
+		     FSIZE(struct kvmw_version, release) +
+		     FSIZE(struct kvmw_version, svm_vmcb_offset) +
+		     FSIZE(struct kvmw_version, kvm_vcpu_size);
 
 	CHECK_FIELD(struct kvmw_version, size, 0, 4);
 	CHECK_FIELD(struct kvmw_version, abi, 4, 4);
@@ -41,10 +43,14 @@ static void test_version_layout(void)
 	CHECK_FIELD(struct kvmw_version, patch, 16, 4);
 	CHECK_FIELD(struct kvmw_version, caps, 20, 4);
 	CHECK_FIELD(struct kvmw_version, release, 24, 64);
-	tap_eq_u64(sizeof(struct kvmw_version), 88,
+	CHECK_FIELD(struct kvmw_version, svm_vmcb_offset, 88, 4);
+	CHECK_FIELD(struct kvmw_version, kvm_vcpu_size, 92, 4);
+	tap_eq_u64(sizeof(struct kvmw_version), 96,
 		   "sizeof(struct kvmw_version)");
-	tap_eq_u64(KVMW_VERSION_SIZE_VER0, sizeof(struct kvmw_version),
-		   "KVMW_VERSION_SIZE_VER0 is the first version's sizeof");
+	tap_eq_u64(KVMW_VERSION_SIZE_VER0, 88,
+		   "KVMW_VERSION_SIZE_VER0: the first version's sizeof");
+	tap_eq_u64(KVMW_VERSION_SIZE_VER1, sizeof(struct kvmw_version),
+		   "KVMW_VERSION_SIZE_VER1 is the current sizeof");
 	tap_eq_u64(sum, sizeof(struct kvmw_version),
 		   "struct kvmw_version has no implicit padding");
 }
@@ -63,7 +69,12 @@ static void test_counters_layout(void)
 		     FSIZE(struct kvmw_counters, kvm_unloads) +
 		     FSIZE(struct kvmw_counters, untracked) +
 		     FSIZE(struct kvmw_counters, exits) +
-		     FSIZE(struct kvmw_counters, entries);
+		     FSIZE(struct kvmw_counters, entries) +
+		     FSIZE(struct kvmw_counters, gone_vms) +
+		     FSIZE(struct kvmw_counters, gone_vcpus) +
+		     FSIZE(struct kvmw_counters, alloc_failures) +
+		     FSIZE(struct kvmw_counters, stats_consumers) +
+		     FSIZE(struct kvmw_counters, unbound);
 
 	CHECK_FIELD(struct kvmw_counters, size, 0, 4);
 	CHECK_FIELD(struct kvmw_counters, attach_state, 4, 4);
@@ -78,19 +89,31 @@ static void test_counters_layout(void)
 	CHECK_FIELD(struct kvmw_counters, untracked, 72, 8);
 	CHECK_FIELD(struct kvmw_counters, exits, 80, 8);
 	CHECK_FIELD(struct kvmw_counters, entries, 88, 8);
-	tap_eq_u64(sizeof(struct kvmw_counters), 96,
+	CHECK_FIELD(struct kvmw_counters, gone_vms, 96, 8);
+	CHECK_FIELD(struct kvmw_counters, gone_vcpus, 104, 8);
+	CHECK_FIELD(struct kvmw_counters, alloc_failures, 112, 8);
+	CHECK_FIELD(struct kvmw_counters, stats_consumers, 120, 8);
+	CHECK_FIELD(struct kvmw_counters, unbound, 128, 8);
+	tap_eq_u64(sizeof(struct kvmw_counters), 136,
 		   "sizeof(struct kvmw_counters)");
-	tap_eq_u64(KVMW_COUNTERS_SIZE_VER0, sizeof(struct kvmw_counters),
-		   "KVMW_COUNTERS_SIZE_VER0 is the first version's sizeof");
+	tap_eq_u64(KVMW_COUNTERS_SIZE_VER0, 96,
+		   "KVMW_COUNTERS_SIZE_VER0: the first version's sizeof");
+	tap_eq_u64(KVMW_COUNTERS_SIZE_VER1, sizeof(struct kvmw_counters),
+		   "KVMW_COUNTERS_SIZE_VER1 is the current sizeof");
 	tap_eq_u64(sum, sizeof(struct kvmw_counters),
 		   "struct kvmw_counters has no implicit padding");
 }
 
 static void test_ioctls(void)
 {
-	/* Whole numbers first: what strace shows and old binaries send. */
-	tap_eq_u64(KVMW_IOC_VERSION, 0xc058b700, "KVMW_IOC_VERSION value");
-	tap_eq_u64(KVMW_IOC_COUNTERS, 0xc060b701, "KVMW_IOC_COUNTERS value");
+	/*
+	 * Whole numbers first: what strace shows. The size bits follow the
+	 * structure, which grew: binaries built with the first version
+	 * send 0xc058b700 and 0xc060b701, which the module must keep
+	 * serving (it dispatches on the number, not the size).
+	 */
+	tap_eq_u64(KVMW_IOC_VERSION, 0xc060b700, "KVMW_IOC_VERSION value");
+	tap_eq_u64(KVMW_IOC_COUNTERS, 0xc088b701, "KVMW_IOC_COUNTERS value");
 
 	tap_eq_u64(_IOC_DIR(KVMW_IOC_VERSION), _IOC_READ | _IOC_WRITE,
 		   "KVMW_IOC_VERSION is read-write (size in, struct out)");
@@ -124,10 +147,53 @@ static void test_constants(void)
 	tap_eq_u64(KVMW_ATTACH_FULL, 2, "KVMW_ATTACH_FULL");
 }
 
+/* The statistics protocol: record and structure layouts, ioctl numbers. */
+static void test_stats_layout(void)
+{
+	tap_eq_u64(sizeof(struct kvmw_rec), 8, "sizeof(struct kvmw_rec)");
+	CHECK_FIELD(struct kvmw_rec, type, 0, 2);
+	CHECK_FIELD(struct kvmw_rec, len, 4, 4);
+	tap_eq_u64(sizeof(struct kvmw_rec_vm), 80, "sizeof(struct kvmw_rec_vm)");
+	CHECK_FIELD(struct kvmw_rec_vm, pid, 8, 4);
+	CHECK_FIELD(struct kvmw_rec_vm, serial, 16, 8);
+	CHECK_FIELD(struct kvmw_rec_vm, nr_vcpus, 40, 4);
+	CHECK_FIELD(struct kvmw_rec_vm, id, 48, 32);
+	tap_eq_u64(sizeof(struct kvmw_rec_vcpu), 160,
+		   "sizeof(struct kvmw_rec_vcpu)");
+	CHECK_FIELD(struct kvmw_rec_vcpu, exits, 32, 8);
+	CHECK_FIELD(struct kvmw_rec_vcpu, dropped_keys, 128, 24);
+	CHECK_FIELD(struct kvmw_rec_vcpu, dropped_rips, 152, 8);
+	tap_eq_u64(sizeof(struct kvmw_rec_stat), 88,
+		   "sizeof(struct kvmw_rec_stat), histogram excluded");
+	CHECK_FIELD(struct kvmw_rec_stat, key, 16, 8);
+	CHECK_FIELD(struct kvmw_rec_stat, sumsq_lo, 56, 8);
+	CHECK_FIELD(struct kvmw_rec_stat, sumsq_hi, 64, 8);
+	CHECK_FIELD(struct kvmw_rec_stat, nr_buckets, 84, 4);
+	tap_eq_u64(offsetof(struct kvmw_rec_stat, hist), 88,
+		   "offsetof(struct kvmw_rec_stat, hist)");
+	tap_eq_u64(sizeof(struct kvmw_rec_rip), 32, "sizeof(struct kvmw_rec_rip)");
+	tap_eq_u64(sizeof(struct kvmw_snapshot), 48,
+		   "sizeof(struct kvmw_snapshot)");
+	tap_eq_u64(KVMW_SNAPSHOT_SIZE_VER0, 48, "KVMW_SNAPSHOT_SIZE_VER0");
+	tap_eq_u64(sizeof(struct kvmw_filter), 48, "sizeof(struct kvmw_filter)");
+	tap_eq_u64(KVMW_FILTER_SIZE_VER0, 48, "KVMW_FILTER_SIZE_VER0");
+	tap_eq_u64(sizeof(struct kvmw_enable), 16, "sizeof(struct kvmw_enable)");
+	tap_eq_u64(KVMW_ENABLE_SIZE_VER0, 16, "KVMW_ENABLE_SIZE_VER0");
+	tap_eq_u64(KVMW_IOC_SNAPSHOT, 0xc030b702, "KVMW_IOC_SNAPSHOT value");
+	tap_eq_u64(KVMW_IOC_SET_FILTER, 0x4030b703, "KVMW_IOC_SET_FILTER value");
+	tap_eq_u64(KVMW_IOC_ENABLE, 0x4010b704, "KVMW_IOC_ENABLE value");
+	tap_eq_u64(KVMW_IOC_RESET, 0xb705, "KVMW_IOC_RESET value");
+	tap_eq_u64(KVMW_HIST_BUCKETS, 32, "KVMW_HIST_BUCKETS");
+	tap_eq_u64(KVMW_HIST_SHIFT, 8, "KVMW_HIST_SHIFT");
+	tap_eq_u64(KVMW_ISA_VMX, 1, "KVMW_ISA_VMX is KVM's KVM_ISA_VMX");
+	tap_eq_u64(KVMW_ISA_SVM, 2, "KVMW_ISA_SVM is KVM's KVM_ISA_SVM");
+}
+
 void test_uapi(void)
 {
 	test_version_layout();
 	test_counters_layout();
 	test_ioctls();
 	test_constants();
+	test_stats_layout();
 }

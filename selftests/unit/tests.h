@@ -13,7 +13,12 @@ void test_welford(void);
 void test_json(void);
 void test_counters(void);
 void test_baseline(void);
+void test_snapshot(void);
+void test_key_names(void);
+void test_report(void);
 void test_cli(void);
+void test_stats_api(void);
+void test_btf(void);
 
 /*
  * Capture what a function writes to a FILE: open_memstream() based, so

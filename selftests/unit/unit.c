@@ -43,6 +43,11 @@ int main(void)
 	test_json();
 	test_counters();
 	test_baseline();
+	test_snapshot();
+	test_key_names();
+	test_report();
 	test_cli();
+	test_stats_api();
+	test_btf();
 	return tap_finish();
 }

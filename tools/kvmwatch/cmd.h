@@ -31,6 +31,11 @@ extern const char kvmw_version_usage[];
 int kvmw_cmd_counters(const struct kvmw_cmd *cmd, int argc, char **argv);
 extern const char kvmw_counters_usage[];
 
+int kvmw_cmd_stat(const struct kvmw_cmd *cmd, int argc, char **argv);
+extern const char kvmw_stat_usage[];
+int kvmw_cmd_check(const struct kvmw_cmd *cmd, int argc, char **argv);
+extern const char kvmw_check_usage[];
+
 /* "kvmwatch: ..." on stderr. */
 void kvmw_err(const char *fmt, ...) __printf(1, 2);
 

@@ -35,7 +35,8 @@ const char kvmw_counters_usage[] =
 	"                              baseline for --expect-baseline\n"
 	"      --expect-baseline FILE  fail (exit 1) unless vms, vcpus, buffers,\n"
 	"                              files (without this command's own) and\n"
-	"                              untracked equal those saved in FILE\n"
+	"                              untracked equal those saved in FILE and\n"
+	"                              alloc_failures has not grown\n"
 	"  -h, --help                  show this help\n";
 
 static void print_text(const struct kvmw_counters *c)
@@ -44,13 +45,20 @@ static void print_text(const struct kvmw_counters *c)
 	size_t i;
 
 	if (state)
-		printf("%-12s %s\n", "attach_state", state);
+		printf("%-*s %s\n", KVMW_COUNTER_NAME_WIDTH, "attach_state",
+		       state);
 	else
-		printf("%-12s unknown (%u)\n", "attach_state", c->attach_state);
-	for (i = 0; i < KVMW_COUNTER_NFIELDS; i++)
-		printf("%-12s %llu\n", kvmw_counter_fields[i].name,
-		       (unsigned long long)kvmw_counter_value(c,
-				&kvmw_counter_fields[i]));
+		printf("%-*s unknown (%u)\n", KVMW_COUNTER_NAME_WIDTH,
+		       "attach_state", c->attach_state);
+	for (i = 0; i < KVMW_COUNTER_NFIELDS; i++) {
+		const struct kvmw_counter_field *f = &kvmw_counter_fields[i];
+
+		/* An older module's shorter structure: not its fields. */
+		if (!kvmw_counter_filled(c, f))
+			continue;
+		printf("%-*s %llu\n", KVMW_COUNTER_NAME_WIDTH, f->name,
+		       (unsigned long long)kvmw_counter_value(c, f));
+	}
 }
 
 static int print_json(const struct kvmw_counters *c)
@@ -64,9 +72,12 @@ static int print_json(const struct kvmw_counters *c)
 	kvmw_json_key(&j, "attach_state");
 	kvmw_json_string(&j, state ? state : "unknown");
 	for (i = 0; i < KVMW_COUNTER_NFIELDS; i++) {
-		kvmw_json_key(&j, kvmw_counter_fields[i].name);
-		kvmw_json_u64(&j, kvmw_counter_value(c,
-						     &kvmw_counter_fields[i]));
+		const struct kvmw_counter_field *f = &kvmw_counter_fields[i];
+
+		if (!kvmw_counter_filled(c, f))
+			continue;
+		kvmw_json_key(&j, f->name);
+		kvmw_json_u64(&j, kvmw_counter_value(c, f));
 	}
 	kvmw_json_object_end(&j);
 	return kvmw_json_finish(&j);

@@ -27,6 +27,12 @@ static const struct kvmw_cmd kvmw_cmds[] = {
 	{ "counters", kvmw_cmd_counters,
 	  "show live-object counters; save or check a baseline",
 	  kvmw_counters_usage },
+	{ "stat", kvmw_cmd_stat,
+	  "account VM exits like perf kvm stat, live or for a command",
+	  kvmw_stat_usage },
+	{ "check", kvmw_cmd_check,
+	  "verify the module's assumptions about KVM against the kernel's BTF",
+	  kvmw_check_usage },
 	{ "help", cmd_help, "show help for a command", help_usage },
 };
 

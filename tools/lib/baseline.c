@@ -20,6 +20,8 @@ int kvmw_baseline_write(FILE *out, const struct kvmw_counters *c,
 	for (i = 0; i < KVMW_COUNTER_NFIELDS; i++) {
 		const struct kvmw_counter_field *f = &kvmw_counter_fields[i];
 
+		if (!kvmw_counter_filled(c, f))
+			continue;
 		fprintf(out, "%s %llu\n", f->name, (unsigned long long)
 			kvmw_counter_others(c, f, own_files));
 	}
@@ -55,7 +57,7 @@ static int parse_u64(const char *s, u64 *v)
 int kvmw_baseline_read(FILE *in, struct kvmw_baseline *b, char *err,
 		       size_t errlen)
 {
-	bool seen[KVMW_COUNTER_NFIELDS] = { false };
+	bool *seen = b->have;
 	char line[256];
 	unsigned int lineno = 0;
 	size_t i;
@@ -81,7 +83,8 @@ int kvmw_baseline_read(FILE *in, struct kvmw_baseline *b, char *err,
 			return -1;
 		}
 		idx = field_index(name);
-		if (idx < 0 || !kvmw_counter_fields[idx].baseline)
+		if (idx < 0 ||
+		    kvmw_counter_fields[idx].check == KVMW_CHECK_NONE)
 			continue;
 		if (seen[idx]) {
 			snprintf(err, errlen, "line %u: '%s' given twice",
@@ -101,7 +104,9 @@ int kvmw_baseline_read(FILE *in, struct kvmw_baseline *b, char *err,
 		return -1;
 	}
 	for (i = 0; i < KVMW_COUNTER_NFIELDS; i++) {
-		if (kvmw_counter_fields[i].baseline && !seen[i]) {
+		if (kvmw_counter_fields[i].check != KVMW_CHECK_NONE &&
+		    kvmw_counter_required(&kvmw_counter_fields[i]) &&
+		    !seen[i]) {
 			snprintf(err, errlen, "no '%s' line",
 				 kvmw_counter_fields[i].name);
 			return -1;
@@ -118,9 +123,15 @@ size_t kvmw_baseline_diff(const struct kvmw_baseline *b,
 
 	for (i = 0; i < KVMW_COUNTER_NFIELDS; i++) {
 		const struct kvmw_counter_field *f = &kvmw_counter_fields[i];
-		u64 now = kvmw_counter_others(c, f, own_files);
+		u64 now;
 
-		if (!f->baseline || now == b->value[i])
+		if (f->check == KVMW_CHECK_NONE || !b->have[i] ||
+		    !kvmw_counter_filled(c, f))
+			continue;
+		now = kvmw_counter_others(c, f, own_files);
+		if (f->check == KVMW_CHECK_EQUAL && now == b->value[i])
+			continue;
+		if (f->check == KVMW_CHECK_NO_GROWTH && now <= b->value[i])
 			continue;
 		if (n < max)
 			d[n] = (struct kvmw_baseline_diff){

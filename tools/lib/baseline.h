@@ -11,10 +11,13 @@
  *	vms 0
  *	...
  *
- * Every counter is written for the record; "files" excludes the saving
- * reader's own open file, so the file describes what everybody else held.
- * Reading checks only the baseline counters and ignores names it does not
- * know, so a file written by a newer kvmwatch still reads.
+ * Every counter the module filled is written for the record; "files"
+ * excludes the saving reader's own open file, so the file describes what
+ * everybody else held. Reading keeps only the compared counters and
+ * ignores names it does not know, so a file written by a newer kvmwatch
+ * still reads; compared counters of the structure's first version must be
+ * present, later ones (alloc_failures) are compared only when both the
+ * file and the module have them.
  */
 #ifndef KVMW_BASELINE_H
 #define KVMW_BASELINE_H
@@ -26,6 +29,7 @@
 
 struct kvmw_baseline {
 	u64 value[KVMW_COUNTER_NFIELDS];	/* by kvmw_counter_fields index */
+	bool have[KVMW_COUNTER_NFIELDS];	/* the file had it */
 };
 
 struct kvmw_baseline_diff {
@@ -46,8 +50,9 @@ int kvmw_baseline_read(FILE *in, struct kvmw_baseline *b, char *err,
 		       size_t errlen);
 
 /*
- * Baseline counters of @c (the reader holding @own_files) that differ from
- * @b, at most @max of them into @d. Returns how many differ.
+ * Compared counters of @c (the reader holding @own_files) that fail their
+ * check against @b (KVMW_CHECK_EQUAL: differ; KVMW_CHECK_NO_GROWTH:
+ * grew), at most @max of them into @d. Returns how many fail.
  */
 size_t kvmw_baseline_diff(const struct kvmw_baseline *b,
 			  const struct kvmw_counters *c, u64 own_files,

@@ -1,36 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "counters.h"
 
-/*
- * Every field is part of the first version of the structure, which the
- * module always fills: no per-field "did the kernel know it" check is
- * needed until the structure grows past KVMW_COUNTERS_SIZE_VER0.
- */
-_Static_assert(sizeof(struct kvmw_counters) == KVMW_COUNTERS_SIZE_VER0,
-	       "struct kvmw_counters grew: skip fields the module did not fill");
+_Static_assert(sizeof(struct kvmw_counters) == KVMW_COUNTERS_SIZE_VER1,
+	       "struct kvmw_counters grew: add its fields to the table");
 
-#define FIELD(n, b, s) \
+#define FIELD(n, chk, s) \
 	{ .name = #n, .offset = offsetof(struct kvmw_counters, n), \
-	  .baseline = b, .self = s }
+	  .check = chk, .self = s }
 
 /*
- * Baseline: the live objects and "untracked" (must stay 0). Not baseline:
+ * Compared with a baseline: the live objects and "untracked" (must stay
+ * 0) for equality; "alloc_failures" must not grow. Not compared:
  * tracepoints/kprobes follow kvm.ko being loaded, which a test may change
- * on purpose, and the others only ever grow. selftests/unit checks the
- * table is complete (no zeroed entry left at the end).
+ * on purpose; gone_vms/gone_vcpus are the bounded list of destroyed VMs
+ * kept for readers, which a test legitimately leaves behind; the others
+ * only ever grow (unbound: events a KVM_RUN may legitimately cause before
+ * its first entry), or (stats_consumers) follow files, which are compared.
+ * selftests/unit checks the table is complete.
  */
 const struct kvmw_counter_field kvmw_counter_fields[KVMW_COUNTER_NFIELDS] = {
-	FIELD(vms, true, false),
-	FIELD(vcpus, true, false),
-	FIELD(buffers, true, false),
-	FIELD(files, true, true),
-	FIELD(tracepoints, false, false),
-	FIELD(kprobes, false, false),
-	FIELD(kvm_loads, false, false),
-	FIELD(kvm_unloads, false, false),
-	FIELD(untracked, true, false),
-	FIELD(exits, false, false),
-	FIELD(entries, false, false),
+	FIELD(vms, KVMW_CHECK_EQUAL, false),
+	FIELD(vcpus, KVMW_CHECK_EQUAL, false),
+	FIELD(buffers, KVMW_CHECK_EQUAL, false),
+	FIELD(files, KVMW_CHECK_EQUAL, true),
+	FIELD(tracepoints, KVMW_CHECK_NONE, false),
+	FIELD(kprobes, KVMW_CHECK_NONE, false),
+	FIELD(kvm_loads, KVMW_CHECK_NONE, false),
+	FIELD(kvm_unloads, KVMW_CHECK_NONE, false),
+	FIELD(untracked, KVMW_CHECK_EQUAL, false),
+	FIELD(exits, KVMW_CHECK_NONE, false),
+	FIELD(entries, KVMW_CHECK_NONE, false),
+	FIELD(gone_vms, KVMW_CHECK_NONE, false),
+	FIELD(gone_vcpus, KVMW_CHECK_NONE, false),
+	FIELD(alloc_failures, KVMW_CHECK_NO_GROWTH, false),
+	FIELD(stats_consumers, KVMW_CHECK_NONE, false),
+	FIELD(unbound, KVMW_CHECK_NONE, false),
 };
 
 /* The table covers every count of the structure, in its order. */
@@ -43,6 +47,17 @@ u64 kvmw_counter_value(const struct kvmw_counters *c,
 		       const struct kvmw_counter_field *f)
 {
 	return *(const __u64 *)((const char *)c + f->offset);
+}
+
+bool kvmw_counter_filled(const struct kvmw_counters *c,
+			 const struct kvmw_counter_field *f)
+{
+	return c->size >= f->offset + sizeof(__u64);
+}
+
+bool kvmw_counter_required(const struct kvmw_counter_field *f)
+{
+	return f->offset + sizeof(__u64) <= KVMW_COUNTERS_SIZE_VER0;
 }
 
 u64 kvmw_counter_others(const struct kvmw_counters *c,

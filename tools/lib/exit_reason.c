@@ -19,7 +19,7 @@ _Static_assert(KVMW_VMX_ENCLAVE_MODE == VMX_EXIT_REASONS_SGX_ENCLAVE_MODE,
 static const struct kvmw_exit_name svm_exit_names[] = { SVM_EXIT_REASONS };
 static const struct kvmw_exit_name vmx_exit_names[] = { VMX_EXIT_REASONS };
 
-size_t kvmw_exit_reasons(enum kvmw_isa isa, const struct kvmw_exit_name **table)
+size_t kvmw_exit_reasons(u32 isa, const struct kvmw_exit_name **table)
 {
 	switch (isa) {
 	case KVMW_ISA_SVM:
@@ -33,7 +33,7 @@ size_t kvmw_exit_reasons(enum kvmw_isa isa, const struct kvmw_exit_name **table)
 	return 0;
 }
 
-struct kvmw_exit kvmw_exit_decode(enum kvmw_isa isa, u32 code)
+struct kvmw_exit kvmw_exit_decode(u32 isa, u32 code)
 {
 	struct kvmw_exit e = { .basic = code };
 
@@ -45,7 +45,7 @@ struct kvmw_exit kvmw_exit_decode(enum kvmw_isa isa, u32 code)
 	return e;
 }
 
-const char *kvmw_exit_reason_name(enum kvmw_isa isa, u32 code)
+const char *kvmw_exit_reason_name(u32 isa, u32 code)
 {
 	const struct kvmw_exit_name *table;
 	size_t i, n = kvmw_exit_reasons(isa, &table);
@@ -58,7 +58,7 @@ const char *kvmw_exit_reason_name(enum kvmw_isa isa, u32 code)
 	return NULL;
 }
 
-const char *kvmw_isa_name(enum kvmw_isa isa)
+const char *kvmw_isa_name(u32 isa)
 {
 	switch (isa) {
 	case KVMW_ISA_SVM:

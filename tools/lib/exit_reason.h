@@ -10,13 +10,16 @@
 
 #include <stddef.h>
 
+#include <linux/kvmwatch.h>
+
 #include "types.h"
 
-/* Same values as KVM's KVM_ISA_VMX/KVM_ISA_SVM, the kvm_exit "isa" field. */
-enum kvmw_isa {
-	KVMW_ISA_VMX = 1,
-	KVMW_ISA_SVM = 2,
-};
+/*
+ * An ISA is a u32 holding KVMW_ISA_VMX or KVMW_ISA_SVM from the uapi
+ * header (KVM's KVM_ISA_VMX/KVM_ISA_SVM, the kvm_exit "isa" field, and
+ * struct kvmw_rec_vcpu.isa). Any other value is an ISA this tool does not
+ * know.
+ */
 
 /*
  * A VMX exit reason is a basic reason (bits 15:0) plus flag bits; the name
@@ -38,20 +41,20 @@ struct kvmw_exit_name {
 };
 
 /* Split a raw exit code as reported by kvm_exit into reason and flags. */
-struct kvmw_exit kvmw_exit_decode(enum kvmw_isa isa, u32 code);
+struct kvmw_exit kvmw_exit_decode(u32 isa, u32 code);
 
 /*
  * Name of the (basic) exit reason of a raw code, or NULL when the table
  * does not know it; perf prints "UNKNOWN" then, see KVMW_EXIT_UNKNOWN.
  */
-const char *kvmw_exit_reason_name(enum kvmw_isa isa, u32 code);
+const char *kvmw_exit_reason_name(u32 isa, u32 code);
 #define KVMW_EXIT_UNKNOWN	"UNKNOWN"
 
 /* "VMX", "SVM", or NULL for an ISA kvmwatch does not know. */
-const char *kvmw_isa_name(enum kvmw_isa isa);
+const char *kvmw_isa_name(u32 isa);
 
 /* The whole table of an ISA; returns its length (0 for an unknown ISA). */
-size_t kvmw_exit_reasons(enum kvmw_isa isa,
+size_t kvmw_exit_reasons(u32 isa,
 			 const struct kvmw_exit_name **table);
 
 #endif /* KVMW_EXIT_REASON_H */

@@ -41,21 +41,30 @@ int kvmw_fmt_stat_header(char *buf, size_t len, int name_width,
 			"Min Time", "Max Time", "Avg time");
 }
 
+int kvmw_fmt_stat_row_n(char *buf, size_t len, int name_width,
+			const char *name, u64 n, u64 sum, u64 min, u64 max,
+			double rel_pct, u64 total_count, u64 total_ns)
+{
+	/* An empty row has no minimum or average; show zeros, not junk. */
+	double avg = n ? (double)sum / (double)n / NSEC_PER_USEC : 0;
+
+	if (!n)
+		min = 0;
+	return snprintf(buf, len,
+			"%*s %10llu %8.2f%% %8.2f%% %9.2fus %9.2fus %9.2fus ( +-%7.2f%% )",
+			name_width, name, (unsigned long long)n,
+			pct(n, total_count), pct(sum, total_ns),
+			(double)min / NSEC_PER_USEC,
+			(double)max / NSEC_PER_USEC, avg, rel_pct);
+}
+
 int kvmw_fmt_stat_row(char *buf, size_t len, int name_width, const char *name,
 		      const struct kvmw_welford *s, u64 total_count,
 		      u64 total_ns)
 {
-	/* An empty row has no minimum or average; show zeros, not junk. */
-	u64 min = s->n ? s->min : 0;
-	double avg = s->n ? (double)s->sum / (double)s->n / NSEC_PER_USEC : 0;
-
-	return snprintf(buf, len,
-			"%*s %10llu %8.2f%% %8.2f%% %9.2fus %9.2fus %9.2fus ( +-%7.2f%% )",
-			name_width, name, (unsigned long long)s->n,
-			pct(s->n, total_count), pct(s->sum, total_ns),
-			(double)min / NSEC_PER_USEC,
-			(double)s->max / NSEC_PER_USEC, avg,
-			kvmw_welford_rel_stddev(s));
+	return kvmw_fmt_stat_row_n(buf, len, name_width, name, s->n, s->sum,
+				   s->min, s->max, kvmw_welford_rel_stddev(s),
+				   total_count, total_ns);
 }
 
 int kvmw_fmt_stat_total(char *buf, size_t len, u64 total_count, u64 total_ns)

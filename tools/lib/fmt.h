@@ -40,6 +40,15 @@ int kvmw_fmt_stat_row(char *buf, size_t len, int name_width, const char *name,
 		      const struct kvmw_welford *s, u64 total_count,
 		      u64 total_ns);
 
+/*
+ * The same row from plain numbers: @n samples totalling @sum ns, @min,
+ * @max, and the spread @rel_pct already computed (e.g. from a pooled
+ * variance).
+ */
+int kvmw_fmt_stat_row_n(char *buf, size_t len, int name_width,
+			const char *name, u64 n, u64 sum, u64 min, u64 max,
+			double rel_pct, u64 total_count, u64 total_ns);
+
 /* perf's summary line (no newline) under the table. */
 int kvmw_fmt_stat_total(char *buf, size_t len, u64 total_count, u64 total_ns);
 

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <math.h>
+
 #include "json.h"
 
 void kvmw_json_init(struct kvmw_json *j, FILE *out)
@@ -80,6 +82,33 @@ void kvmw_json_u64(struct kvmw_json *j, u64 v)
 {
 	kvmw_json_sep(j);
 	fprintf(j->out, "%llu", (unsigned long long)v);
+}
+
+void kvmw_json_i64(struct kvmw_json *j, long long v)
+{
+	kvmw_json_sep(j);
+	fprintf(j->out, "%lld", v);
+}
+
+void kvmw_json_bool(struct kvmw_json *j, bool v)
+{
+	kvmw_json_sep(j);
+	fputs(v ? "true" : "false", j->out);
+}
+
+void kvmw_json_null(struct kvmw_json *j)
+{
+	kvmw_json_sep(j);
+	fputs("null", j->out);
+}
+
+void kvmw_json_double(struct kvmw_json *j, double v, int decimals)
+{
+	kvmw_json_sep(j);
+	if (!isfinite(v))
+		fputs("null", j->out);
+	else
+		fprintf(j->out, "%.*f", decimals, v);
 }
 
 int kvmw_json_finish(struct kvmw_json *j)

@@ -33,6 +33,11 @@ void kvmw_json_key(struct kvmw_json *j, const char *key);
 
 void kvmw_json_string(struct kvmw_json *j, const char *s);
 void kvmw_json_u64(struct kvmw_json *j, u64 v);
+void kvmw_json_i64(struct kvmw_json *j, long long v);
+void kvmw_json_bool(struct kvmw_json *j, bool v);
+void kvmw_json_null(struct kvmw_json *j);
+/* A number with @decimals fixed decimals; null if @v is not finite. */
+void kvmw_json_double(struct kvmw_json *j, double v, int decimals);
 
 /*
  * End the document with a newline. Returns 0, or -1 if the document was

@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 
+typedef __u16 u16;
 typedef __u32 u32;
 typedef __u64 u64;
 

@@ -1,0 +1,678 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmwatch stat: perf kvm stat's report from the module's per-vCPU
+ * statistics. The window is set with this file's baseline (KVMW_IOC_RESET):
+ * from the start until Ctrl-C, --time, each --interval, or the lifetime of
+ * "-- COMMAND".
+ *
+ * Signals are blocked for the whole run and taken with sigtimedwait(), so
+ * a Ctrl-C, the end of an interval and the command's exit are handled in
+ * one place, between two ioctls, never inside one.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "counters.h"
+#include "dev.h"
+#include "fmt.h"
+#include "report.h"
+#include "snapshot.h"
+#include "vmname.h"
+
+#define NSEC_PER_SEC	1000000000ULL
+#define TOP_RIPS	10
+/* Longest --interval/--time: a year, far below u64 nanoseconds. */
+#define MAX_SECONDS	(366.0 * 24 * 3600)
+/* Overrides /proc for VM names, so tests can provide command lines. */
+#define KVMW_PROC_ENV	"KVMWATCH_PROC"
+
+enum {
+	OPT_VM = 256,
+	OPT_VCPU,
+	OPT_EVENT,
+	OPT_KEY,
+	OPT_TIME,
+	OPT_HIST,
+	OPT_RIPS,
+};
+
+const char kvmw_stat_usage[] =
+	"Usage: kvmwatch stat [-p PID] [--vm ID] [--vcpu N]\n"
+	"                     [--event vmexit|ioport|mmio|msr]\n"
+	"                     [--key sample|time|max|min|mean]\n"
+	"                     [-d|--interval SECS] [--time SECS] [--hist] [--rips]\n"
+	"                     [--json] [-- COMMAND [ARGS...]]\n"
+	"\n"
+	"Account VM exits like 'perf kvm stat', from the module's statistics.\n"
+	"Without COMMAND, --interval or --time: from now until Ctrl-C.\n"
+	"\n"
+	"Options:\n"
+	"  -p, --pid PID         only VMs created by PID\n"
+	"      --vm ID           only the VM ID (\"<pid>-<fd>\", as in KVM's debugfs)\n"
+	"      --vcpu N          only vCPUs with vcpu_id N\n"
+	"      --event EVENT     vmexit (default), or the ioport, mmio or msr\n"
+	"                        accesses, keyed as perf does (0x608:PIN, 0x6e0:W)\n"
+	"      --key KEY         sort by sample (count, default), time (total\n"
+	"                        time, as perf 6.12), max, min or mean\n"
+	"  -d, --interval SECS   print a table every SECS seconds, each counting\n"
+	"                        only its own interval\n"
+	"      --time SECS       stop after SECS seconds\n"
+	"      --hist            add a log2 histogram of handling times per reason\n"
+	"      --rips            add the top guest RIPs per reason\n"
+	"  -j, --json            one JSON object (per interval, one per line);\n"
+	"                        see docs/json-schema.md\n"
+	"  -h, --help            show this help\n"
+	"\n"
+	"  -- COMMAND [ARGS...]  run COMMAND and report the VMs it and its\n"
+	"                        children create, for exactly its lifetime; exit\n"
+	"                        with its status (127/126 if it cannot run)\n";
+
+struct stat_args {
+	struct kvmw_filter filter;
+	struct kvmw_report_opts ro;
+	u64 interval_ns, time_ns;
+	bool hist, rips, json;
+	char **command;
+};
+
+struct stat_run {
+	const struct stat_args *a;
+	int fd;
+	pid_t child;
+	char target[96];
+	u64 start_ns;		/* CLOCK_MONOTONIC of the last baseline */
+	long long interval;	/* index of the next interval, from 1 */
+	struct kvmw_counters counters;
+	bool have_counters;
+};
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * NSEC_PER_SEC + (u64)ts.tv_nsec;
+}
+
+/* Seconds, decimal fractions allowed; > 0, at most a year. */
+static int parse_seconds(const char *s, u64 *ns)
+{
+	char *end;
+	double v;
+
+	if (!*s || (*s != '.' && (*s < '0' || *s > '9')))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v <= 0 || v > MAX_SECONDS)
+		return -1;
+	*ns = (u64)llround(v * 1e9);
+	return *ns ? 0 : -1;
+}
+
+/* A decimal int in [min, INT_MAX]. */
+static int parse_int(const char *s, int min, int *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > INT_MAX)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
+		      struct stat_args *a, bool *help)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "vm", required_argument, NULL, OPT_VM },
+		{ "vcpu", required_argument, NULL, OPT_VCPU },
+		{ "event", required_argument, NULL, OPT_EVENT },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "interval", required_argument, NULL, 'd' },
+		{ "time", required_argument, NULL, OPT_TIME },
+		{ "hist", no_argument, NULL, OPT_HIST },
+		{ "rips", no_argument, NULL, OPT_RIPS },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, v;
+
+	memset(a, 0, sizeof(*a));
+	a->filter.size = sizeof(a->filter);
+	a->ro.event = KVMW_EVENT_VMEXIT;
+	a->ro.sort = KVMW_SORT_SAMPLE;
+	a->ro.name_width = KVMW_STAT_NAME_WIDTH;
+	a->ro.vcpu = -1;
+	a->ro.top_rips = TOP_RIPS;
+	*help = false;
+
+	while ((c = getopt_long(argc, argv, "+:p:d:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_int(optarg, 1, &v))
+				return kvmw_usage_error(cmd,
+					"invalid PID '%s'", optarg);
+			a->filter.flags |= KVMW_FILTER_PID;
+			a->filter.pid = v;
+			break;
+		case OPT_VM:
+			if (!*optarg || strlen(optarg) >= sizeof(a->filter.vm))
+				return kvmw_usage_error(cmd,
+					"invalid VM id '%s' (expected PID-FD, as in /sys/kernel/debug/kvm)",
+					optarg);
+			a->filter.flags |= KVMW_FILTER_VM;
+			snprintf(a->filter.vm, sizeof(a->filter.vm), "%s",
+				 optarg);
+			break;
+		case OPT_VCPU:
+			if (parse_int(optarg, 0, &v))
+				return kvmw_usage_error(cmd,
+					"invalid vCPU '%s'", optarg);
+			a->filter.flags |= KVMW_FILTER_VCPU;
+			a->filter.vcpu = v;
+			a->ro.vcpu = v;
+			break;
+		case OPT_EVENT:
+			if (kvmw_event_parse(optarg, &a->ro.event))
+				return kvmw_usage_error(cmd,
+					"unknown event '%s' (vmexit, ioport, mmio or msr)",
+					optarg);
+			break;
+		case OPT_KEY:
+			if (kvmw_sort_parse(optarg, &a->ro.sort))
+				return kvmw_usage_error(cmd,
+					"unknown key '%s' (sample, time, max, min or mean)",
+					optarg);
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &a->interval_ns))
+				return kvmw_usage_error(cmd,
+					"invalid interval '%s' (a positive number of seconds)",
+					optarg);
+			break;
+		case OPT_TIME:
+			if (parse_seconds(optarg, &a->time_ns))
+				return kvmw_usage_error(cmd,
+					"invalid time '%s' (a positive number of seconds)",
+					optarg);
+			break;
+		case OPT_HIST:
+			a->hist = true;
+			break;
+		case OPT_RIPS:
+			a->rips = true;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'h':
+			*help = true;
+			return KVMW_EXIT_OK;
+		default:
+			return kvmw_option_error(cmd, c, argv);
+		}
+	}
+
+	if (optind < argc) {
+		/* getopt consumed "--": the command follows it. */
+		if (strcmp(argv[optind - 1], "--"))
+			return kvmw_usage_error(cmd,
+				"unexpected argument '%s' (a command goes after --)",
+				argv[optind]);
+		a->command = argv + optind;
+	} else if (optind > 1 && !strcmp(argv[optind - 1], "--")) {
+		return kvmw_usage_error(cmd, "'--' must be followed by a command");
+	}
+
+	if (a->command && (a->filter.flags & KVMW_FILTER_PID))
+		return kvmw_usage_error(cmd,
+			"-p and -- COMMAND conflict: COMMAND selects its own VMs");
+	if (a->command && a->time_ns)
+		return kvmw_usage_error(cmd,
+			"--time and -- COMMAND conflict: the command's lifetime is the window");
+	if (a->hist && a->ro.event != KVMW_EVENT_VMEXIT)
+		return kvmw_usage_error(cmd,
+			"--hist needs --event vmexit: only exit rows have histograms");
+	if (a->rips && a->ro.event != KVMW_EVENT_VMEXIT)
+		return kvmw_usage_error(cmd,
+			"--rips needs --event vmexit: RIPs are counted per exit reason");
+	return KVMW_EXIT_OK;
+}
+
+static void set_target(struct stat_run *r, pid_t pid)
+{
+	const struct kvmw_filter *f = &r->a->filter;
+	size_t n = 0;
+
+	r->target[0] = '\0';
+	if (pid > 0)
+		n += snprintf(r->target, sizeof(r->target), "pid(s) %d",
+			      (int)pid);
+	if (f->flags & KVMW_FILTER_VM)
+		snprintf(r->target + n, sizeof(r->target) - n, "%sVM %s",
+			 n ? ", " : "", f->vm);
+	if (!r->target[0])
+		snprintf(r->target, sizeof(r->target), "all VMs");
+}
+
+static int dev_step(int err, const char *what)
+{
+	if (!err)
+		return 0;
+	kvmw_err("%s on %s: %s", what, kvmw_dev_path(), strerror(-err));
+	return -1;
+}
+
+/* Warn once per window about counts that are not the whole truth. */
+static void warn_anomalies(struct stat_run *r, const struct kvmw_snap *s)
+{
+	struct kvmw_anomalies an;
+	struct kvmw_counters c;
+	char text[512];
+	int fd = r->fd;
+
+	kvmw_anomalies(s, &an);
+	if (an.vcpus) {
+		kvmw_anomalies_text(text, sizeof(text), &an);
+		kvmw_err("warning: %llu vCPU%s with anomalies (%s); see kvmwatch-stat(8)",
+			 (unsigned long long)an.vcpus,
+			 an.vcpus == 1 ? "" : "s", text);
+	}
+	/* Events no vCPU could be charged with: module-wide. */
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	if (ioctl(fd, KVMW_IOC_COUNTERS, &c) ||
+	    c.size < KVMW_COUNTERS_SIZE_VER0)
+		return;
+	if (r->have_counters) {
+		u64 untracked = c.untracked - r->counters.untracked;
+		u64 allocf = 0;
+
+		if (c.size >= KVMW_COUNTERS_SIZE_VER1 &&
+		    r->counters.size >= KVMW_COUNTERS_SIZE_VER1)
+			allocf = c.alloc_failures - r->counters.alloc_failures;
+		if (untracked || allocf)
+			kvmw_err("warning: module-wide, %llu untracked event%s and %llu statistics allocation failure%s in this window",
+				 (unsigned long long)untracked,
+				 untracked == 1 ? "" : "s",
+				 (unsigned long long)allocf,
+				 allocf == 1 ? "" : "s");
+	}
+	r->counters = c;
+	r->have_counters = true;
+}
+
+static void print_timeofday(void)
+{
+	char date[32];
+	struct timeval tv;
+	struct tm ltime;
+
+	/* perf kvm stat live's show_timeofday() */
+	gettimeofday(&tv, NULL);
+	if (localtime_r(&tv.tv_sec, &ltime)) {
+		strftime(date, sizeof(date), "%H:%M:%S", &ltime);
+		printf("%s.%06ld", date, (long)tv.tv_usec);
+	}
+}
+
+/*
+ * The module keeps destroyed VMs for a while; one destroyed before the
+ * window opened has nothing in it: leave it out of the report.
+ */
+static void drop_gone_before(struct kvmw_snap *s, u64 start_ns)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < s->nr_vms; i++) {
+		struct kvmw_snap_vm *vm = &s->vms[i];
+
+		if ((vm->rec.flags & KVMW_VM_GONE) && vm->rec.gone_ns &&
+		    vm->rec.gone_ns < start_ns) {
+			for (j = 0; j < vm->nr_vcpus; j++) {
+				free(vm->vcpus[j].stats);
+				free(vm->vcpus[j].rips);
+			}
+			free(vm->vcpus);
+			continue;
+		}
+		s->vms[n++] = *vm;
+	}
+	s->nr_vms = n;
+}
+
+/* Snapshot the window, print it. 0, or -1 (reported). */
+static int report(struct stat_run *r)
+{
+	const struct stat_args *a = r->a;
+	unsigned int flags = 0;
+	struct kvmw_snap s;
+	struct kvmw_agg agg;
+	char **names = NULL;
+	size_t i;
+	int err, ret = 0;
+
+	if (!a->json && !a->hist)
+		flags |= KVMW_SNAP_NO_HIST;
+	if (a->ro.event == KVMW_EVENT_VMEXIT)
+		flags |= KVMW_SNAP_NO_BREAKDOWN;
+	if (!a->json && !a->rips)
+		flags |= KVMW_SNAP_NO_RIPS;
+	err = kvmw_snap_take(r->fd, flags, &s);
+	if (err == -EINVAL || err == -EPROTO) {
+		kvmw_err("KVMW_IOC_SNAPSHOT on %s: malformed record stream; module and tool disagree",
+			 kvmw_dev_path());
+		return -1;
+	}
+	if (dev_step(err, "KVMW_IOC_SNAPSHOT"))
+		return -1;
+	drop_gone_before(&s, r->start_ns);
+
+	if (a->json) {
+		const char *proc = getenv(KVMW_PROC_ENV);
+		struct kvmw_json_meta m = {
+			.interval = a->interval_ns ? r->interval : -1,
+			.start_ns = r->start_ns,
+			.counters = NULL,
+		};
+
+		if (!proc || !*proc)
+			proc = "/proc";
+		names = calloc(s.nr_vms ? s.nr_vms : 1, sizeof(*names));
+		for (i = 0; names && i < s.nr_vms; i++) {
+			char buf[256];
+
+			if (!kvmw_vm_name(proc, s.vms[i].rec.pid,
+					  s.vms[i].rec.created_ns, buf,
+					  sizeof(buf)))
+				names[i] = strdup(buf);
+		}
+		m.vm_names = (const char *const *)names;
+		if (kvmw_report_json(stdout, &s, &a->ro, &m))
+			ret = -1;
+	} else {
+		if (kvmw_agg_build(&s, a->ro.event, &agg)) {
+			kvmw_err("out of memory");
+			kvmw_snap_free(&s);
+			return -1;
+		}
+		kvmw_agg_sort(&agg, a->ro.sort);
+		if (a->interval_ns)
+			print_timeofday();
+		kvmw_report_table(stdout, &agg, &a->ro);
+		if (a->hist)
+			kvmw_report_hist(stdout, &agg, &a->ro);
+		if (a->rips)
+			kvmw_report_rips(stdout, &s, &agg, &a->ro);
+		kvmw_agg_free(&agg);
+	}
+	fflush(stdout);
+	warn_anomalies(r, &s);
+	for (i = 0; names && i < s.nr_vms; i++)
+		free(names[i]);
+	free(names);
+	kvmw_snap_free(&s);
+	return ret;
+}
+
+static int baseline(struct stat_run *r)
+{
+	r->start_ns = now_ns();
+	return dev_step(kvmw_dev_reset(r->fd), "KVMW_IOC_RESET");
+}
+
+/*
+ * Start COMMAND stopped on a pipe: the filter (its pid, and its
+ * descendants) and the baseline are in place before it can create a VM.
+ * Returns its pid, or -1 (reported).
+ */
+static pid_t start_command(struct stat_run *r, const sigset_t *oldmask)
+{
+	struct kvmw_filter f = r->a->filter;
+	int go[2], ex[2], e;
+	char c;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC)) {
+		kvmw_err("pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		kvmw_err("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (!pid) {
+		close(go[1]);
+		close(ex[0]);
+		sigprocmask(SIG_SETMASK, oldmask, NULL);
+		/* Nothing read: the parent failed; don't run. */
+		do {
+			n = read(go[0], &c, 1);
+		} while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(KVMW_EXIT_ERROR);
+		execvp(r->a->command[0], r->a->command);
+		e = errno;
+		if (write(ex[1], &e, sizeof(e)) != sizeof(e))
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(ex[1]);
+
+	f.flags |= KVMW_FILTER_PID | KVMW_FILTER_PID_TREE;
+	f.pid = pid;
+	if (dev_step(kvmw_dev_filter(r->fd, &f), "KVMW_IOC_SET_FILTER") ||
+	    baseline(r)) {
+		close(go[1]);	/* the child exits without running */
+		close(ex[0]);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	/* Go. */
+	if (write(go[1], "g", 1) != 1) {
+		kvmw_err("cannot start '%s': %s", r->a->command[0],
+			 strerror(errno));
+		close(go[1]);
+		close(ex[0]);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	close(go[1]);
+	/* exec succeeded when the pipe closes empty. */
+	do {
+		n = read(ex[0], &e, sizeof(e));
+	} while (n < 0 && errno == EINTR);
+	close(ex[0]);
+	if (n == sizeof(e)) {
+		kvmw_err("cannot run '%s': %s", r->a->command[0], strerror(e));
+		waitpid(pid, NULL, 0);
+		errno = e;
+		return -2;
+	}
+	return pid;
+}
+
+static int exit_status(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return KVMW_EXIT_ERROR;
+}
+
+int kvmw_cmd_stat(const struct kvmw_cmd *cmd, int argc, char **argv)
+{
+	struct stat_args a;
+	struct stat_run r = { .a = &a, .fd = -1, .interval = 1 };
+	sigset_t mask, oldmask;
+	u64 next = 0, end = 0;
+	bool help, done = false;
+	int ret, child_status = 0;
+
+	ret = parse_args(cmd, argc, argv, &a, &help);
+	if (ret)
+		return ret;
+	if (help) {
+		fputs(cmd->usage, stdout);
+		return KVMW_EXIT_OK;
+	}
+
+	/* From here, Ctrl-C waits for us, whatever we are doing. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+
+	r.fd = kvmw_dev_open_checked();
+	if (r.fd < 0)
+		return KVMW_EXIT_ERROR;
+	if (dev_step(kvmw_dev_enable(r.fd, KVMW_ENABLE_STATS),
+		     "KVMW_IOC_ENABLE"))
+		goto err;
+	/* Module-wide counters at the start, for warn_anomalies(). */
+	memset(&r.counters, 0, sizeof(r.counters));
+	r.counters.size = sizeof(r.counters);
+	r.have_counters = !ioctl(r.fd, KVMW_IOC_COUNTERS, &r.counters) &&
+			  r.counters.size >= KVMW_COUNTERS_SIZE_VER0;
+
+	if (a.command) {
+		r.child = start_command(&r, &oldmask);
+		if (r.child == -2) {
+			/* As shells do: not found, or found but not run. */
+			int e = errno;
+
+			close(r.fd);
+			return e == ENOENT ? 127 : 126;
+		}
+		if (r.child < 0)
+			goto err;
+		set_target(&r, r.child);
+	} else {
+		if (a.filter.flags &&
+		    dev_step(kvmw_dev_filter(r.fd, &a.filter),
+			     "KVMW_IOC_SET_FILTER"))
+			goto err;
+		if (baseline(&r))
+			goto err;
+		set_target(&r, a.filter.flags & KVMW_FILTER_PID ?
+			   a.filter.pid : 0);
+	}
+	a.ro.target = r.target;
+
+	if (a.interval_ns)
+		next = r.start_ns + a.interval_ns;
+	if (a.time_ns)
+		end = r.start_ns + a.time_ns;
+
+	while (!done) {
+		u64 now = now_ns(), deadline = 0;
+		struct timespec ts, *tsp = NULL;
+		siginfo_t si;
+		int sig;
+
+		if (next)
+			deadline = next;
+		if (end && (!deadline || end < deadline))
+			deadline = end;
+		if (deadline) {
+			u64 left = deadline > now ? deadline - now : 0;
+
+			ts.tv_sec = (time_t)(left / NSEC_PER_SEC);
+			ts.tv_nsec = (long)(left % NSEC_PER_SEC);
+			tsp = &ts;
+		}
+		sig = tsp ? sigtimedwait(&mask, &si, tsp) :
+			    sigwaitinfo(&mask, &si);
+		if (sig < 0 && errno == EINTR)
+			continue;
+		if (sig < 0 && errno != EAGAIN) {
+			kvmw_err("sigtimedwait: %s", strerror(errno));
+			goto err;
+		}
+		if (sig < 0) {
+			now = now_ns();
+			if (end && now >= end) {
+				done = true;
+				break;
+			}
+			if (next && now >= next) {
+				if (report(&r))
+					goto err;
+				r.interval++;
+				if (baseline(&r))
+					goto err;
+				next += a.interval_ns;
+				/* Fell behind (stopped, slow output): skip. */
+				if (next <= r.start_ns)
+					next = r.start_ns + a.interval_ns;
+			}
+			continue;
+		}
+		if (sig == SIGCHLD) {
+			int st;
+
+			if (r.child > 0 && waitpid(r.child, &st, WNOHANG) ==
+			    r.child) {
+				child_status = exit_status(st);
+				done = true;
+			}
+			continue;
+		}
+		/* SIGINT, SIGTERM, SIGHUP */
+		if (r.child > 0) {
+			/*
+			 * Ctrl-C reached the command too (same process
+			 * group); a signal sent to us alone is passed on.
+			 * Either way the report waits for its end.
+			 */
+			if (si.si_code == SI_USER || si.si_code == SI_QUEUE)
+				kill(r.child, sig);
+			continue;
+		}
+		done = true;
+	}
+
+	if (report(&r))
+		goto err;
+	close(r.fd);
+	return r.child > 0 ? child_status : KVMW_EXIT_OK;
+err:
+	if (r.child > 0) {
+		/* Never leave the command behind unwaited. */
+		int st;
+
+		if (waitpid(r.child, &st, 0) == r.child)
+			child_status = exit_status(st);
+	}
+	close(r.fd);
+	return KVMW_EXIT_ERROR;
+}
