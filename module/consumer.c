@@ -65,6 +65,7 @@ static int kvmw_get_struct(void *k, size_t ksize, const void __user *uarg,
 
 long kvmw_consumer_snapshot(struct kvmw_consumer *c, void __user *uarg)
 {
+	struct kvmw_base *newbase = NULL;
 	struct kvmw_snapshot s;
 	size_t need, len;
 	u32 usize;
@@ -78,17 +79,25 @@ long kvmw_consumer_snapshot(struct kvmw_consumer *c, void __user *uarg)
 	ret = -EINVAL;
 	if (s.flags & ~KVMW_SNAP_FLAGS)
 		return ret;
+	if ((s.flags & KVMW_SNAP_RESET) && (s.flags & KVMW_SNAP_RAW))
+		return ret;
+	if (s.flags & KVMW_SNAP_RESET) {
+		newbase = kvmw_base_alloc();
+		if (!newbase)
+			return -ENOMEM;
+	}
 	len = min_t(u64, s.buf_len, KVMW_SNAPSHOT_MAX);
 	buf = len ? kvmalloc(len, GFP_KERNEL) : NULL;
-	if (len && !buf)
+	if (len && !buf) {
+		kvmw_base_free(newbase);
 		return -ENOMEM;
+	}
 	atomic64_inc(&kvmw_live.buffers);
 
 	mutex_lock(&c->lock);
-	need = kvmw_snapshot_fill(&c->filter, c->base, s.flags, buf, len,
-				  &s.nr_vms, &s.nr_vcpus);
-	mutex_unlock(&c->lock);
 	s.time_ns = ktime_get_ns();
+	need = kvmw_snapshot_fill(&c->filter, c->base, s.flags, buf, len,
+				  &s.nr_vms, &s.nr_vcpus, newbase);
 
 	ret = -ENOMEM;
 	if (need == SIZE_MAX)
@@ -110,7 +119,11 @@ long kvmw_consumer_snapshot(struct kvmw_consumer *c, void __user *uarg)
 	if (copy_to_user(uarg, &s, min_t(u32, usize, sizeof(s))))
 		goto out;
 	ret = 0;
+	if (newbase)
+		swap(c->base, newbase);	/* the old one is freed below */
 out:
+	mutex_unlock(&c->lock);
+	kvmw_base_free(newbase);
 	kvfree(buf);
 	atomic64_dec(&kvmw_live.buffers);
 	return ret;

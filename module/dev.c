@@ -80,21 +80,29 @@ static long kvmw_ioc_counters(void __user *uarg)
 	return kvmw_put_struct(uarg, &c, sizeof(c), KVMW_COUNTERS_SIZE_VER0);
 }
 
+/*
+ * Every structure carries its own size, so the size field of an ioctl
+ * number is not part of the ABI: a caller built against an older or a
+ * newer header, whose structure had another size, reaches the same ioctl.
+ * Type, number and direction must match.
+ */
+#define KVMW_IOC_NOSIZE(cmd)	((cmd) & ~IOCSIZE_MASK)
+
 static long kvmw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct kvmw_consumer *c = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
-	case KVMW_IOC_VERSION:
+	switch (KVMW_IOC_NOSIZE(cmd)) {
+	case KVMW_IOC_NOSIZE(KVMW_IOC_VERSION):
 		return kvmw_ioc_version(uarg);
-	case KVMW_IOC_COUNTERS:
+	case KVMW_IOC_NOSIZE(KVMW_IOC_COUNTERS):
 		return kvmw_ioc_counters(uarg);
-	case KVMW_IOC_SNAPSHOT:
+	case KVMW_IOC_NOSIZE(KVMW_IOC_SNAPSHOT):
 		return kvmw_consumer_snapshot(c, uarg);
-	case KVMW_IOC_SET_FILTER:
+	case KVMW_IOC_NOSIZE(KVMW_IOC_SET_FILTER):
 		return kvmw_consumer_set_filter(c, uarg);
-	case KVMW_IOC_ENABLE:
+	case KVMW_IOC_NOSIZE(KVMW_IOC_ENABLE):
 		return kvmw_consumer_enable(c, uarg);
 	case KVMW_IOC_RESET:
 		return kvmw_consumer_reset(c, arg);

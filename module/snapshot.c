@@ -26,10 +26,15 @@ struct kvmw_base_ent {
 };
 
 struct kvmw_base {
+	u64 time_ns;			/* CLOCK_MONOTONIC when taken */
 	unsigned int nr;
-	struct kvmw_base_ent *ents;	/* sorted by serial */
+	unsigned int max;
+	struct kvmw_base_ent *ents;	/* sorted by serial once sealed */
 	struct kvmw_stats *blocks;
 };
+
+/* vCPUs created while a baseline is being taken get a slot too. */
+#define KVMW_BASE_SLACK	16
 
 static int kvmw_base_cmp(const void *a, const void *b)
 {
@@ -62,45 +67,66 @@ static unsigned int kvmw_count_vcpus(void)
 	return n;
 }
 
-/*
- * vCPUs created between the count and the copy get no baseline: they
- * count from zero, which is what they had at the reset.
- */
-struct kvmw_base *kvmw_base_take(void)
+struct kvmw_base *kvmw_base_alloc(void)
 {
 	struct kvmw_base *base;
-	struct kvmw_vcpu *v;
-	struct kvmw_vm *vm;
-	unsigned int n, i = 0;
 
 	base = kzalloc(sizeof(*base), GFP_KERNEL);
 	if (!base)
 		return NULL;
 	atomic64_inc(&kvmw_live.buffers);
-	n = kvmw_count_vcpus();
-	if (n) {
-		base->ents = kvcalloc(n, sizeof(*base->ents), GFP_KERNEL);
-		base->blocks = kvmalloc_array(n, sizeof(*base->blocks),
-					      GFP_KERNEL);
-		if (!base->ents || !base->blocks) {
-			kvmw_base_free(base);
-			return NULL;
-		}
+	base->max = kvmw_count_vcpus() + KVMW_BASE_SLACK;
+	base->ents = kvcalloc(base->max, sizeof(*base->ents), GFP_KERNEL);
+	base->blocks = kvmalloc_array(base->max, sizeof(*base->blocks),
+				      GFP_KERNEL);
+	if (!base->ents || !base->blocks) {
+		kvmw_base_free(base);
+		return NULL;
 	}
+	base->time_ns = ktime_get_ns();
+	return base;
+}
+
+/*
+ * Record @copy as @v's baseline. A vCPU that finds no room (created in
+ * numbers while the baseline was taken) gets none and counts from zero,
+ * that is from its creation, shortly before the reset.
+ */
+static void kvmw_base_add(struct kvmw_base *base, const struct kvmw_vcpu *v,
+			  const struct kvmw_stats *copy)
+{
+	if (base->nr == base->max)
+		return;
+	base->blocks[base->nr] = *copy;
+	base->ents[base->nr].serial = v->serial;
+	base->ents[base->nr].stats = &base->blocks[base->nr];
+	base->nr++;
+}
+
+void kvmw_base_seal(struct kvmw_base *base)
+{
+	sort(base->ents, base->nr, sizeof(*base->ents), kvmw_base_cmp, NULL);
+}
+
+struct kvmw_base *kvmw_base_take(void)
+{
+	struct kvmw_base *base = kvmw_base_alloc();
+	struct kvmw_vcpu *v;
+	struct kvmw_vm *vm;
+
+	if (!base)
+		return NULL;
 	rcu_read_lock();
 	list_for_each_entry_rcu(vm, &kvmw_vm_list, node) {
 		list_for_each_entry_rcu(v, &vm->vcpus, vm_node) {
-			if (i == n)
+			if (base->nr == base->max)
 				break;
-			kvmw_vcpu_copy_stats(v, &base->blocks[i]);
-			base->ents[i].serial = v->serial;
-			base->ents[i].stats = &base->blocks[i];
-			i++;
+			kvmw_vcpu_copy_stats(v, &base->blocks[base->nr]);
+			kvmw_base_add(base, v, &base->blocks[base->nr]);
 		}
 	}
 	rcu_read_unlock();
-	base->nr = i;
-	sort(base->ents, base->nr, sizeof(*base->ents), kvmw_base_cmp, NULL);
+	kvmw_base_seal(base);
 	return base;
 }
 
@@ -346,7 +372,8 @@ static bool kvmw_filter_vm(const struct kvmw_filter *f,
 
 size_t kvmw_snapshot_fill(const struct kvmw_filter *filter,
 			  const struct kvmw_base *base, u32 flags,
-			  void *buf, size_t len, u32 *nr_vms, u32 *nr_vcpus)
+			  void *buf, size_t len, u32 *nr_vms, u32 *nr_vcpus,
+			  struct kvmw_base *newbase)
 {
 	struct kvmw_out o = { .buf = buf, .len = len, .flags = flags };
 	struct kvmw_stats *tmp;
@@ -361,22 +388,37 @@ size_t kvmw_snapshot_fill(const struct kvmw_filter *filter,
 	rcu_read_lock();
 	list_for_each_entry_rcu(vm, &kvmw_vm_list, node) {
 		u64 gone_ns = READ_ONCE(vm->gone_ns);
-		struct kvmw_rec_vm *r;
+		struct kvmw_rec_vm *r = NULL;
+		bool selected;
 		u32 nr = 0;
 
-		if (!kvmw_filter_vm(filter, vm, gone_ns))
+		/* A VM gone before this consumer's reset is not news. */
+		selected = kvmw_filter_vm(filter, vm, gone_ns) &&
+			   !(base && !(flags & KVMW_SNAP_RAW) && gone_ns &&
+			     gone_ns < base->time_ns);
+		if (!selected && !newbase)
 			continue;
-		r = kvmw_out_rec(&o, KVMW_REC_VM, sizeof(*r));
+		if (selected)
+			r = kvmw_out_rec(&o, KVMW_REC_VM, sizeof(*r));
 		list_for_each_entry_rcu(v, &vm->vcpus, vm_node) {
-			if ((filter->flags & KVMW_FILTER_VCPU) &&
-			    v->vcpu_id != filter->vcpu)
+			if (!selected || ((filter->flags & KVMW_FILTER_VCPU) &&
+					  v->vcpu_id != filter->vcpu)) {
+				if (newbase && newbase->nr < newbase->max) {
+					kvmw_vcpu_copy_stats(v, tmp);
+					kvmw_base_add(newbase, v, tmp);
+				}
 				continue;
+			}
 			kvmw_vcpu_copy_stats(v, tmp);
+			if (newbase)
+				kvmw_base_add(newbase, v, tmp);
 			kvmw_out_vcpu(&o, v, tmp,
 				      flags & KVMW_SNAP_RAW ? NULL :
 				      kvmw_base_find(base, v->serial));
 			nr++;
 		}
+		if (!selected)
+			continue;
 		(*nr_vms)++;
 		*nr_vcpus += nr;
 		if (!r)
@@ -392,5 +434,7 @@ size_t kvmw_snapshot_fill(const struct kvmw_filter *filter,
 	}
 	rcu_read_unlock();
 	kfree(tmp);
+	if (newbase)
+		kvmw_base_seal(newbase);
 	return o.pos;
 }

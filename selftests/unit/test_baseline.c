@@ -76,9 +76,9 @@ static void test_write_read(void)
 	tap_eq_u64(b.value[3], 2, "read: files (others)");
 	tap_eq_u64(b.value[8], 0, "read: untracked");
 	tap_ok(b.have[13] && b.value[13] == 0, "read: alloc_failures");
-	tap_ok(!b.have[11] && !b.have[12] && !b.have[14] && !b.have[15],
-	       "not compared: gone_vms, gone_vcpus, stats_consumers, unbound "
-	       "not kept");
+	tap_ok(b.have[14] && b.value[14] == 1, "read: stats_consumers");
+	tap_ok(!b.have[11] && !b.have[12] && !b.have[15],
+	       "not compared: gone_vms, gone_vcpus, unbound not kept");
 	tap_eq_u64(kvmw_baseline_diff(&b, &sample, 1, d, KVMW_COUNTER_NFIELDS),
 		   0, "same counters: no difference");
 }
@@ -133,10 +133,15 @@ static void test_diff(void)
 	now = sample;
 	now.gone_vms = 40;
 	now.gone_vcpus = 80;
-	now.stats_consumers = 0;
 	now.unbound = 100;
 	tap_eq_u64(kvmw_baseline_diff(&b, &now, 1, d, KVMW_COUNTER_NFIELDS),
-		   0, "gone_*, stats_consumers, unbound are ignored");
+		   0, "gone_*, unbound are ignored");
+
+	/* A consumer left with statistics enabled keeps probes attached. */
+	now = sample;
+	now.stats_consumers = 2;
+	tap_eq_u64(kvmw_baseline_diff(&b, &now, 1, d, KVMW_COUNTER_NFIELDS),
+		   1, "stats_consumers above baseline: a difference");
 
 	now = sample;
 	now.alloc_failures = 1;

@@ -580,14 +580,14 @@ static void test_fake_baseline(void)
 	run_free(&r);
 
 	run(&r, RUN_FAKE, (char *[]){ "KVMW_FAKE_COUNTERS=attach_state=0,"
-	    "vms=1,vcpus=2,buffers=5,files=1,exits=99,kvm_loads=3", NULL },
+	    "vms=1,vcpus=2,buffers=5,files=1,exits=99,kvm_loads=3,stats_consumers=1", NULL },
 	    "counters", "--expect-baseline", file, NULL);
 	tap_eq_u64(r.status, 0,
 		   "--expect-baseline: non-baseline changes pass");
 	run_free(&r);
 
 	run(&r, RUN_FAKE, (char *[]){ "KVMW_FAKE_COUNTERS=attach_state=2,"
-	    "vms=2,vcpus=2,buffers=5,files=2,untracked=1", NULL },
+	    "vms=2,vcpus=2,buffers=5,files=2,untracked=1,stats_consumers=1", NULL },
 	    "counters", "--json", "--expect-baseline", file, NULL);
 	tap_eq_u64(r.status, 1, "--expect-baseline, leak: exit 1");
 	snprintf(want, sizeof(want),
@@ -601,14 +601,14 @@ static void test_fake_baseline(void)
 	run_free(&r);
 
 	run(&r, RUN_FAKE, (char *[]){ "KVMW_FAKE_COUNTERS=vms=1,vcpus=2,"
-	    "buffers=5,files=1,gone_vms=9,gone_vcpus=9,stats_consumers=0",
+	    "buffers=5,files=1,gone_vms=9,gone_vcpus=9,stats_consumers=1",
 	    NULL }, "counters", "--expect-baseline", file, NULL);
 	tap_eq_u64(r.status, 0,
 		   "--expect-baseline: gone VMs kept for readers are no leak");
 	run_free(&r);
 
 	run(&r, RUN_FAKE, (char *[]){ "KVMW_FAKE_COUNTERS=vms=1,vcpus=2,"
-	    "buffers=5,files=1,alloc_failures=2", NULL },
+	    "buffers=5,files=1,alloc_failures=2,stats_consumers=1", NULL },
 	    "counters", "--expect-baseline", file, NULL);
 	tap_eq_u64(r.status, 1, "--expect-baseline, alloc_failures grew: exit 1");
 	snprintf(want, sizeof(want),

@@ -34,7 +34,7 @@ static const struct {
 	{ "gone_vms", 96, NO, false, false },
 	{ "gone_vcpus", 104, NO, false, false },
 	{ "alloc_failures", 112, GROW, false, false },
-	{ "stats_consumers", 120, NO, false, false },
+	{ "stats_consumers", 120, EQ, false, false },
 	{ "unbound", 128, NO, false, false },
 };
 

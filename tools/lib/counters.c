@@ -9,13 +9,14 @@ _Static_assert(sizeof(struct kvmw_counters) == KVMW_COUNTERS_SIZE_VER1,
 	  .check = chk, .self = s }
 
 /*
- * Compared with a baseline: the live objects and "untracked" (must stay
- * 0) for equality; "alloc_failures" must not grow. Not compared:
+ * Compared with a baseline: the live objects, "stats_consumers" (a test
+ * that left statistics enabled left its probes attached) and "untracked"
+ * (must stay 0) for equality; "alloc_failures" must not grow. Not compared:
  * tracepoints/kprobes follow kvm.ko being loaded, which a test may change
  * on purpose; gone_vms/gone_vcpus are the bounded list of destroyed VMs
  * kept for readers, which a test legitimately leaves behind; the others
  * only ever grow (unbound: events a KVM_RUN may legitimately cause before
- * its first entry), or (stats_consumers) follow files, which are compared.
+ * its first entry).
  * selftests/unit checks the table is complete.
  */
 const struct kvmw_counter_field kvmw_counter_fields[KVMW_COUNTER_NFIELDS] = {
@@ -33,7 +34,7 @@ const struct kvmw_counter_field kvmw_counter_fields[KVMW_COUNTER_NFIELDS] = {
 	FIELD(gone_vms, KVMW_CHECK_NONE, false),
 	FIELD(gone_vcpus, KVMW_CHECK_NONE, false),
 	FIELD(alloc_failures, KVMW_CHECK_NO_GROWTH, false),
-	FIELD(stats_consumers, KVMW_CHECK_NONE, false),
+	FIELD(stats_consumers, KVMW_CHECK_EQUAL, false),
 	FIELD(unbound, KVMW_CHECK_NONE, false),
 };
 

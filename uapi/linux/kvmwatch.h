@@ -27,6 +27,10 @@
  *   fails with EINVAL. Unknown flags fail with EINVAL; unreadable or
  *   unwritable memory with EFAULT. No ioctl changes anything when it fails.
  *
+ * The size field of the ioctl numbers below is ignored: a structure's
+ * own "size" says which version the caller has, so the numbers of a
+ * caller built against an older header still work.
+ *
  * ABI versioning
  * --------------
  * KVMW_ABI_VERSION changes only when an existing field changes meaning;
@@ -354,9 +358,11 @@ struct kvmw_rec_vcpu {
  * @sumsq_hi:	high 64 bits
  * @user:	of @count, exits that returned to the VMM before re-entry
  * @flags:	KVMW_STAT_*
- * @nr_buckets:	histogram buckets that follow (KVMW_HIST_BUCKETS for
- *		exit rows unless KVMW_SNAP_NO_HIST, 0 for breakdowns)
- * @hist:	log2 histogram, see KVMW_HIST_SHIFT
+ * @nr_buckets:	histogram buckets (KVMW_HIST_BUCKETS for exit rows
+ *		unless KVMW_SNAP_NO_HIST, 0 for breakdowns)
+ * @hist:	log2 histogram, see KVMW_HIST_SHIFT. The buckets are always
+ *		the last @nr_buckets * 8 bytes of the record, so that the
+ *		fixed part before them can grow.
  */
 struct kvmw_rec_stat {
 	struct kvmw_rec hdr;
@@ -397,7 +403,8 @@ struct kvmw_rec_rip {
 #define KVMW_SNAP_NO_BREAKDOWN	(1U << 1)	/* omit port/MMIO/MSR rows */
 #define KVMW_SNAP_NO_RIPS	(1U << 2)	/* omit KVMW_REC_RIP */
 #define KVMW_SNAP_RAW		(1U << 3)	/* ignore this file's reset */
-#define KVMW_SNAP_FLAGS		0xfU
+#define KVMW_SNAP_RESET		(1U << 4)	/* then reset, with no gap */
+#define KVMW_SNAP_FLAGS		0x1fU
 
 /**
  * struct kvmw_snapshot - KVMW_IOC_SNAPSHOT
@@ -414,7 +421,14 @@ struct kvmw_rec_rip {
  *
  * Returns the VMs (live and recently gone, in the order kvmwatch first
  * saw them) and vCPUs that pass this file's filter, minus this file's
- * baseline. Rows with nothing counted since the baseline are left out.
+ * baseline. Rows with nothing counted since the baseline are left out,
+ * and so are VMs destroyed before it.
+ *
+ * KVMW_SNAP_RESET makes the statistics this snapshot read the file's new
+ * baseline (as KVMW_IOC_RESET, for every vCPU, selected or not), so that
+ * consecutive snapshots tile time with nothing lost or counted twice;
+ * the baseline changes only if the snapshot succeeds. Not with
+ * KVMW_SNAP_RAW (EINVAL).
  * The kernel builds the records in a buffer of at most
  * KVMW_SNAPSHOT_MAX bytes; a larger snapshot fails with E2BIG.
  */
