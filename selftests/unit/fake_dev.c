@@ -284,7 +284,8 @@ static int fake_snapshot(void *arg)
 
 	if (get_struct(&s, sizeof(s), arg, KVMW_SNAPSHOT_SIZE_VER0))
 		return -1;
-	if (s.flags & ~KVMW_SNAP_FLAGS) {
+	if ((s.flags & ~KVMW_SNAP_FLAGS) ||
+	    ((s.flags & KVMW_SNAP_RESET) && (s.flags & KVMW_SNAP_RAW))) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -364,12 +364,17 @@ static void drop_gone_before(struct kvmw_snap *s, u64 start_ns)
 }
 
 /* Snapshot the window, print it. 0, or -1 (reported). */
-static int report(struct stat_run *r)
+/*
+ * With @reset, the statistics read become the file's baseline in the same
+ * ioctl (KVMW_SNAP_RESET): consecutive intervals lose and repeat nothing.
+ */
+static int report(struct stat_run *r, bool reset)
 {
 	const struct stat_args *a = r->a;
 	unsigned int flags = 0;
 	struct kvmw_snap s;
 	struct kvmw_agg agg;
+	u64 next_start;
 	char **names = NULL;
 	size_t i;
 	int err, ret = 0;
@@ -380,6 +385,9 @@ static int report(struct stat_run *r)
 		flags |= KVMW_SNAP_NO_BREAKDOWN;
 	if (!a->json && !a->rips)
 		flags |= KVMW_SNAP_NO_RIPS;
+	if (reset)
+		flags |= KVMW_SNAP_RESET;
+	next_start = now_ns();
 	err = kvmw_snap_take(r->fd, flags, &s);
 	if (err == -EINVAL || err == -EPROTO) {
 		kvmw_err("KVMW_IOC_SNAPSHOT on %s: malformed record stream; module and tool disagree",
@@ -434,6 +442,8 @@ static int report(struct stat_run *r)
 		free(names[i]);
 	free(names);
 	kvmw_snap_free(&s);
+	if (reset)
+		r->start_ns = next_start;
 	return ret;
 }
 
@@ -625,11 +635,9 @@ int kvmw_cmd_stat(const struct kvmw_cmd *cmd, int argc, char **argv)
 				break;
 			}
 			if (next && now >= next) {
-				if (report(&r))
+				if (report(&r, true))
 					goto err;
 				r.interval++;
-				if (baseline(&r))
-					goto err;
 				next += a.interval_ns;
 				/* Fell behind (stopped, slow output): skip. */
 				if (next <= r.start_ns)
@@ -661,7 +669,7 @@ int kvmw_cmd_stat(const struct kvmw_cmd *cmd, int argc, char **argv)
 		done = true;
 	}
 
-	if (report(&r))
+	if (report(&r, false))
 		goto err;
 	close(r.fd);
 	return r.child > 0 ? child_status : KVMW_EXIT_OK;
