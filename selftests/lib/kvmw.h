@@ -220,6 +220,12 @@ struct kvmw_tally {
 /* VM lifetime. Errors: NULL or negative, errno set, reason on stderr. */
 struct kvmw_vm *kvmw_vm_create(unsigned int nr_vcpus, unsigned int flags);
 void kvmw_vm_destroy(struct kvmw_vm *vm);
+/*
+ * Close every KVM file of a stopped VM: KVM destroys it (its debugfs
+ * directory goes) while the last run's tallies and the id stay readable
+ * until kvmw_vm_destroy(). The VM cannot run again. 0, or -1 if running.
+ */
+int kvmw_vm_close(struct kvmw_vm *vm);
 /* KVM's debugfs name of the VM: "<pid>-<vm fd>". */
 const char *kvmw_vm_id(const struct kvmw_vm *vm);
 int kvmw_vm_fd(const struct kvmw_vm *vm);

@@ -227,6 +227,7 @@ struct kvmw_vm *kvmw_vm_create(unsigned int nr_vcpus, unsigned int flags)
 		goto fail;
 	for (i = 0; i < nr_vcpus; i++) {
 		vm->vcpu[i].fd = -1;
+		vm->vcpu[i].stats_fd = -1;
 		vm->vcpu[i].idx = i;
 	}
 
@@ -408,6 +409,40 @@ int kvmw_vm_setup_run(struct kvmw_vm *vm)
 	return 0;
 }
 
+/* Everything that holds a reference on KVM's VM. */
+static void close_kvm_files(struct kvmw_vm *vm)
+{
+	for (unsigned int i = 0; vm->vcpu && i < vm->nr_vcpus; i++) {
+		struct kvmw_vcpu *v = &vm->vcpu[i];
+
+		if (v->run)
+			munmap(v->run, v->run_size);
+		v->run = NULL;
+		if (v->stats_fd >= 0)
+			close(v->stats_fd);
+		v->stats_fd = -1;
+		if (v->fd >= 0)
+			close(v->fd);
+		v->fd = -1;
+	}
+	if (vm->fd >= 0)
+		close(vm->fd);
+	vm->fd = -1;
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->kvm_fd = -1;
+}
+
+int kvmw_vm_close(struct kvmw_vm *vm)
+{
+	if (vm->running) {
+		errno = EBUSY;
+		return -1;
+	}
+	close_kvm_files(vm);
+	return 0;
+}
+
 void kvmw_vm_destroy(struct kvmw_vm *vm)
 {
 	if (!vm)
@@ -416,20 +451,7 @@ void kvmw_vm_destroy(struct kvmw_vm *vm)
 		kvmw_vm_fail(vm, "destroyed while running");
 		kvmw_vm_wait(vm);
 	}
-	for (unsigned int i = 0; vm->vcpu && i < vm->nr_vcpus; i++) {
-		struct kvmw_vcpu *v = &vm->vcpu[i];
-
-		if (v->run)
-			munmap(v->run, v->run_size);
-		if (v->stats_fd >= 0)
-			close(v->stats_fd);
-		if (v->fd >= 0)
-			close(v->fd);
-	}
-	if (vm->fd >= 0)
-		close(vm->fd);
-	if (vm->kvm_fd >= 0)
-		close(vm->kvm_fd);
+	close_kvm_files(vm);
 	if (vm->ram)
 		munmap(vm->ram, KVMW_RAM_SIZE);
 	if (vm->pf_mem)

@@ -4,7 +4,8 @@
  * the same window of the same run: they must be equal, exactly, and so
  * must kvmwatch's entries and exits (one entry per exit). Also: while
  * the guests exist, kvmwatch tracks exactly their VMs and vCPUs, and no
- * exit lands on an untracked vCPU.
+ * exit lands on an untracked vCPU. The test's kvmwatch file enables
+ * statistics first: the exit probes are attached only while a file has.
  *
  * Usage: test_exits [VMS [VCPUS]]
  */
@@ -80,7 +81,19 @@ int main(int argc, char **argv)
 		perror("open /dev/kvmwatch");
 		return 1;
 	}
+	{
+		struct kvmw_enable en = {
+			.size = sizeof(en), .families = KVMW_ENABLE_STATS,
+		};
+
+		if (ioctl(kvmw_fd, KVMW_IOC_ENABLE, &en)) {
+			perror("KVMW_IOC_ENABLE");
+			return 1;
+		}
+	}
 	counters(&before);
+	CHECK_EQ("exit probes attached (kvm_exit, kvm_entry, kvm_msr, kvm_pio, kvm_mmio, kvm_userspace_exit)",
+		 before.tracepoints, 6);
 
 	for (i = 0; i < nr_vms; i++) {
 		vms[i] = kvmw_vm_create(nr_vcpus, 0);
