@@ -91,6 +91,10 @@ struct kvmw_vcpu *kvmw_vcpu_find(const struct kvm_vcpu *vcpu)
  * kvmw_vcpu_bind() moves a vCPU from one chain to another without waiting
  * for a grace period, so a reader may be carried into the wrong chain; it
  * then ends on another chain's nulls marker and starts again.
+ *
+ * A binding outlives its thread (a VMM may end a vCPU thread and keep the
+ * VM): the thread id is compared too, so that a new thread that got the
+ * dead one's task_struct is not taken for it.
  */
 struct kvmw_vcpu *kvmw_vcpu_of_task(const struct task_struct *task)
 {
@@ -100,7 +104,8 @@ struct kvmw_vcpu *kvmw_vcpu_of_task(const struct task_struct *task)
 
 again:
 	hlist_nulls_for_each_entry_rcu(v, n, &kvmw_tasks[slot], tnode)
-		if (READ_ONCE(v->task) == task)
+		if (READ_ONCE(v->task) == task &&
+		    READ_ONCE(v->tid) == task->pid)
 			return v;
 	if (get_nulls_value(n) != slot)
 		goto again;
@@ -127,8 +132,8 @@ void kvmw_vcpu_bind(struct kvmw_vcpu *v)
 	if (other)
 		kvmw_vcpu_unbind_locked(other);
 	kvmw_vcpu_unbind_locked(v);
+	WRITE_ONCE(v->tid, task_pid_nr(current));
 	WRITE_ONCE(v->task, current);
-	v->tid = task_pid_nr(current);
 	hlist_nulls_add_head_rcu(&v->tnode,
 				 &kvmw_tasks[hash_ptr(current, KVMW_HASH_BITS)]);
 out:
