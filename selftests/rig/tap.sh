@@ -47,13 +47,45 @@ kvmw_baseline_ok() {
 	kvmwatch counters --expect-baseline /kvmw/baseline.json
 }
 
+# User processes (a kernel thread's /proc/PID/exe leads nowhere).
+# Redirect the output of this function to a file: it then forks nothing.
+kvmw_pids() {
+	for p in /proc/[0-9]*; do
+		[ -e "$p/exe" ] && echo "${p#/proc/}"
+	done
+}
+
+# Kill what a test left running (a guest in the background of a failed
+# test would break the next one) and say so: that is a test bug. Not
+# busybox timeout's own watchdog of test $1: it polls once a second and
+# leaves by itself.
+kvmw_reap() {
+	local p cmd left=""
+	kvmw_pids >/tmp/pids.after
+	for p in $(cat /tmp/pids.after); do
+		grep -qx "$p" /tmp/pids.before && continue
+		cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+		[ "$cmd" = "timeout $KVMW_TEST_TIMEOUT sh -e $1 " ] && continue
+		left="$left $p($(echo "$cmd" | cut -c1-40))"
+		kill -9 "$p" 2>/dev/null
+	done
+	[ -z "$left" ] && return 0
+	echo "test left processes running, killed:$left"
+	sleep 1
+	return 1
+}
+
 kvmw_run_test() {
 	local t=$1 name rc out=/tmp/test.out
 	name=$(basename "$t" .sh)
 	kvmw_restore >/dev/null 2>&1
 	KVMW_DMESG_FROM=$(($(dmesg | wc -l) + 1))
+	kvmw_pids >/tmp/pids.before
 	( cd /tmp && timeout "$KVMW_TEST_TIMEOUT" sh -e "$t" ) >"$out" 2>&1
 	rc=$?
+	if ! kvmw_reap "$t" >>"$out" 2>&1 && [ $rc -eq 0 ]; then
+		rc=1
+	fi
 	kvmw_restore >>"$out" 2>&1
 	if [ $rc -eq 0 ] && ! kvmw_baseline_ok >>"$out" 2>&1; then
 		echo "live-object counters not back at baseline" >>"$out"

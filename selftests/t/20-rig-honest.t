@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The rig's own test: a failing selftest, a kernel WARN (with and without
-# panic_on_warn) and a hung guest must each make the run fail, for the
-# reason expected. A rig that cannot fail proves nothing.
+# panic_on_warn), a hung guest and a test that leaves a guest running must
+# each make the run fail, for the reason expected. A rig that cannot fail proves nothing.
 . "$(dirname "$0")/../rig/lib.sh"
 boot=$KVMW_TOP/selftests/rig/boot.sh
 
@@ -28,5 +28,7 @@ expect_failure "a WARN with panic_on_warn=1" '^not ok [0-9]+ - .*: success marke
 expect_failure "a WARN seen only in dmesg" '^not ok [0-9]+ - .*: kernel log clean' \
 	-i warn -a panic_on_warn=0
 expect_failure "a hung guest" '^not ok [0-9]+ - .*\(timed out\)' -i hang -T 60
+expect_failure "a test leaving a guest running" \
+	'^not ok [0-9]+ - .*: 99-injected-leak' -i leak
 echo "1..$n"
 [ $failed -eq 0 ]
