@@ -121,21 +121,31 @@ struct kvmw_stats {
 	u64 dropped_keys[KVMW_BD_NR];
 	u64 dropped_rips;
 
-	/* The open exit; private to the writer except @open. */
+	/*
+	 * The open exit; private to the writer except @open. Rows are held
+	 * by address: a row's index would cost a multiplication per use.
+	 * Copies of the block carry these pointers but never use them.
+	 */
 	u8 open;
-	u8 o_row;
-	u8 o_child;		/* SVM msr read/write row, 0 if none */
 	u8 o_user;
 	u8 o_bd;		/* KVMW_STAT_* of the key, KVMW_BD_NONE */
 	u8 o_bd_sub;
 	u8 pend_msr;		/* 6.1 SVM fastpath kvm_msr, exit to come */
-	u8 pad;
+	u8 pad[3];
 	u32 o_gen;
+	u32 pad2;
+	struct kvmw_row *o_row;
+	struct kvmw_row *o_child;	/* SVM msr read/write row, or NULL */
 	u64 o_t0;
 	u64 o_key;
 	u64 pend_key;
 
-	u8 row_of[KVMW_NR_DENSE];	/* dense code -> row, 0: none */
+	/*
+	 * Dense code -> byte offset of its row in @rows, 0: none (row 0,
+	 * "other", is never mapped). An offset, not an index: rows are not
+	 * a power of two long.
+	 */
+	u16 row_of[KVMW_NR_DENSE];
 	struct kvmw_row rows[KVMW_NR_ROWS];
 	struct kvmw_brow ports[KVMW_NR_PORTS + 1];	/* [0]: other */
 	struct kvmw_brow mmio[KVMW_NR_MMIO + 1];
@@ -183,37 +193,31 @@ static __always_inline unsigned int kvmw_dense(u32 isa, u32 code)
 	return KVMW_DENSE_NONE;
 }
 
-/* Row of a dense code, claiming a free one on first use; 0: other. */
-static __always_inline unsigned int kvmw_row(struct kvmw_stats *s,
-					     unsigned int dense, u32 code,
-					     u16 sub)
+/* Row of a dense code, claiming a free one on first use; else NULL. */
+static __always_inline struct kvmw_row *kvmw_row(struct kvmw_stats *s,
+						 unsigned int dense, u32 code,
+						 u16 sub)
 {
-	unsigned int row;
+	unsigned int off, row;
 
 	if (unlikely(dense == KVMW_DENSE_NONE))
-		goto other;
-	row = s->row_of[dense];
-	if (likely(row))
-		return row;
+		return NULL;
+	off = s->row_of[dense];
+	if (likely(off))
+		return (struct kvmw_row *)((char *)s->rows + off);
 	if (s->nr_rows >= KVMW_NR_ROWS)
-		goto other;
+		return NULL;
 	row = s->nr_rows++;
 	s->rows[row].code = code;
 	s->rows[row].sub = sub;
-	s->row_of[dense] = row;
-	return row;
-other:
-	/* Child rows have no overflow row: only the reason is counted. */
-	if (code == KVMW_CODE_OTHER)
-		s->decode_errors++;
-	else if (!sub)
-		s->dropped_reasons++;
-	return 0;
+	s->row_of[dense] = row * sizeof(struct kvmw_row);
+	return &s->rows[row];
 }
 
 static __always_inline unsigned int kvmw_hist_bucket(u64 ns)
 {
-	unsigned int b = fls64(ns);
+	/* "| 1" spares fls64() its zero case: 0 and 1 both land in 0. */
+	unsigned int b = fls64(ns | 1);
 
 	b = b > KVMW_HIST_SHIFT ? b - KVMW_HIST_SHIFT : 0;
 	return b < KVMW_HIST_BUCKETS ? b : KVMW_HIST_BUCKETS - 1;
@@ -240,7 +244,7 @@ static __always_inline void kvmw_rip_add(struct kvmw_stats *s, u32 code,
 	for (i = 0; i < KVMW_RIP_PROBES; i++) {
 		struct kvmw_rip *r = &s->rips[(h + i) & (KVMW_NR_RIPS - 1)];
 
-		if (likely(r->used && r->rip == rip && r->code == code)) {
+		if (likely(r->rip == rip && r->code == code && r->used)) {
 			r->count++;
 			return;
 		}
@@ -307,7 +311,7 @@ static __always_inline void kvmw_stats_exit(struct kvmw_stats *s, u32 isa,
 					    u32 code, u64 info, u64 rip,
 					    u64 now, u32 gen)
 {
-	unsigned int row, child = 0;
+	struct kvmw_row *r, *child = NULL;
 
 	kvmw_seq_write_begin(&s->seq);
 	s->exits++;
@@ -318,14 +322,22 @@ static __always_inline void kvmw_stats_exit(struct kvmw_stats *s, u32 isa,
 		if (s->o_gen == gen)
 			s->exit_without_entry++;
 	}
-	row = kvmw_row(s, kvmw_dense(isa, code), code, KVMW_SUB_NONE);
+	r = kvmw_row(s, kvmw_dense(isa, code), code, KVMW_SUB_NONE);
+	if (unlikely(!r)) {
+		/* The "other" row; child rows never overflow into it. */
+		r = &s->rows[0];
+		if (code == KVMW_CODE_OTHER)
+			s->decode_errors++;
+		else
+			s->dropped_reasons++;
+	}
 	if (isa == KVMW_ISA_SVM && code == KVMW_SVM_EXIT_MSR)
 		child = kvmw_row(s, info ? KVMW_DENSE_MSR_WRITE :
 				 KVMW_DENSE_MSR_READ, code,
 				 info ? KVMW_SUB_WRITE : KVMW_SUB_READ);
 	kvmw_rip_add(s, code, rip);
 	s->open = 1;
-	s->o_row = row;
+	s->o_row = r;
 	s->o_child = child;
 	s->o_user = 0;
 	s->o_bd = KVMW_BD_NONE;
@@ -333,7 +345,7 @@ static __always_inline void kvmw_stats_exit(struct kvmw_stats *s, u32 isa,
 	s->o_t0 = now;
 	if (unlikely(s->pend_msr)) {
 		s->pend_msr = 0;
-		if (s->rows[row].code == KVMW_SVM_EXIT_MSR && row) {
+		if (r->code == KVMW_SVM_EXIT_MSR && r != &s->rows[0]) {
 			s->o_bd = KVMW_STAT_MSR;
 			s->o_bd_sub = KVMW_SUB_WRITE;
 			s->o_key = s->pend_key;
@@ -349,6 +361,7 @@ static __always_inline void kvmw_stats_exit(struct kvmw_stats *s, u32 isa,
 static __always_inline void kvmw_stats_entry(struct kvmw_stats *s, u64 now,
 					     u32 gen)
 {
+	struct kvmw_row *r;
 	u64 dt;
 
 	kvmw_seq_write_begin(&s->seq);
@@ -367,11 +380,13 @@ static __always_inline void kvmw_stats_entry(struct kvmw_stats *s, u64 now,
 		s->negative_time++;
 		goto out;
 	}
-	kvmw_stat_add(&s->rows[s->o_row].st, dt, s->o_user);
-	s->rows[s->o_row].hist[kvmw_hist_bucket(dt)]++;
-	if (s->o_child) {
-		kvmw_stat_add(&s->rows[s->o_child].st, dt, s->o_user);
-		s->rows[s->o_child].hist[kvmw_hist_bucket(dt)]++;
+	r = s->o_row;
+	kvmw_stat_add(&r->st, dt, s->o_user);
+	r->hist[kvmw_hist_bucket(dt)]++;
+	r = s->o_child;
+	if (r) {
+		kvmw_stat_add(&r->st, dt, s->o_user);
+		r->hist[kvmw_hist_bucket(dt)]++;
 	}
 	if (s->o_bd)
 		kvmw_stats_bd_add(s, dt, s->o_user);

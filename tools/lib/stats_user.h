@@ -9,6 +9,8 @@
 #ifndef KVMW_STATS_USER_H
 #define KVMW_STATS_USER_H
 
+#include <stddef.h>
+
 #include "types.h"
 #include "../../uapi/linux/kvmwatch.h"
 
