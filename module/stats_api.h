@@ -131,7 +131,8 @@ struct kvmw_stats {
 	u8 o_bd;		/* KVMW_STAT_* of the key, KVMW_BD_NONE */
 	u8 o_bd_sub;
 	u8 pend_msr;		/* 6.1 SVM fastpath kvm_msr, exit to come */
-	u8 pad[3];
+	u8 o_more;		/* o_child, o_bd or pend_msr is set */
+	u8 pad[2];
 	u32 o_gen;
 	u32 pad2;
 	struct kvmw_row *o_row;
@@ -193,18 +194,13 @@ static __always_inline unsigned int kvmw_dense(u32 isa, u32 code)
 	return KVMW_DENSE_NONE;
 }
 
-/* Row of a dense code, claiming a free one on first use; else NULL. */
-static __always_inline struct kvmw_row *kvmw_row(struct kvmw_stats *s,
-						 unsigned int dense, u32 code,
-						 u16 sub)
+/* First exit of a reason on this vCPU: claim a row, or NULL if full. */
+static __always_inline struct kvmw_row *kvmw_row_claim(struct kvmw_stats *s,
+						       unsigned int dense, u32 code,
+						       u16 sub)
 {
-	unsigned int off, row;
+	unsigned int row;
 
-	if (unlikely(dense == KVMW_DENSE_NONE))
-		return NULL;
-	off = s->row_of[dense];
-	if (likely(off))
-		return (struct kvmw_row *)((char *)s->rows + off);
 	if (s->nr_rows >= KVMW_NR_ROWS)
 		return NULL;
 	row = s->nr_rows++;
@@ -212,6 +208,21 @@ static __always_inline struct kvmw_row *kvmw_row(struct kvmw_stats *s,
 	s->rows[row].sub = sub;
 	s->row_of[dense] = row * sizeof(struct kvmw_row);
 	return &s->rows[row];
+}
+
+/* Row of a dense code, claiming a free one on first use; else NULL. */
+static __always_inline struct kvmw_row *kvmw_row(struct kvmw_stats *s,
+						 unsigned int dense, u32 code,
+						 u16 sub)
+{
+	unsigned int off;
+
+	if (unlikely(dense == KVMW_DENSE_NONE))
+		return NULL;
+	off = s->row_of[dense];
+	if (likely(off))
+		return (struct kvmw_row *)((char *)s->rows + off);
+	return kvmw_row_claim(s, dense, code, sub);
 }
 
 static __always_inline unsigned int kvmw_hist_bucket(u64 ns)
@@ -236,15 +247,20 @@ static __always_inline void kvmw_stat_add(struct kvmw_stat *st, u64 dt,
 	st->user += user;
 }
 
-static __always_inline void kvmw_rip_add(struct kvmw_stats *s, u32 code,
-					 u64 rip)
+/*
+ * A RIP that is not in its home slot: probe on, claim or drop. The rare
+ * paths stay inline: out of line, their calls cost the common path more
+ * in saved registers than they save (bench/callgrind).
+ */
+static __always_inline void kvmw_rip_add_slow(struct kvmw_stats *s, u32 code,
+					      u64 rip, unsigned int h)
 {
-	unsigned int i, h = (unsigned int)((rip ^ code) * 0x9e3779b1U) >> 26;
+	unsigned int i;
 
 	for (i = 0; i < KVMW_RIP_PROBES; i++) {
 		struct kvmw_rip *r = &s->rips[(h + i) & (KVMW_NR_RIPS - 1)];
 
-		if (likely(r->rip == rip && r->code == code && r->used)) {
+		if (r->rip == rip && r->code == code && r->used) {
 			r->count++;
 			return;
 		}
@@ -257,6 +273,18 @@ static __always_inline void kvmw_rip_add(struct kvmw_stats *s, u32 code,
 		}
 	}
 	s->dropped_rips++;
+}
+
+static __always_inline void kvmw_rip_add(struct kvmw_stats *s, u32 code,
+					 u64 rip)
+{
+	unsigned int h = (unsigned int)((rip ^ code) * 0x9e3779b1U) >> 26;
+	struct kvmw_rip *r = &s->rips[h];
+
+	if (likely(r->rip == rip && r->code == code && r->used))
+		r->count++;
+	else
+		kvmw_rip_add_slow(s, code, rip, h);
 }
 
 /* Row of a breakdown key in a table of @n rows plus other at [0]. */
@@ -303,6 +331,42 @@ static __always_inline void kvmw_stats_bd_add(struct kvmw_stats *s, u64 dt,
 	kvmw_stat_add(&b->st, dt, user);
 }
 
+/* Out of the fast path: the reason has no row, or the vCPU is odd. */
+static __always_inline struct kvmw_row *kvmw_exit_other(struct kvmw_stats *s,
+							u32 code)
+{
+	/* Child rows never overflow into "other": only reasons do. */
+	if (code == KVMW_CODE_OTHER)
+		s->decode_errors++;
+	else
+		s->dropped_reasons++;
+	return &s->rows[0];
+}
+
+static __always_inline void kvmw_exit_while_open(struct kvmw_stats *s, u32 gen)
+{
+	/* The previous exit never saw its entry. */
+	s->unfinished++;
+	if (s->o_gen == gen)
+		s->exit_without_entry++;
+}
+
+/* 6.1 SVM: the x2APIC ICR write that came before this exit is its key. */
+static __always_inline void kvmw_exit_adopt_msr(struct kvmw_stats *s,
+						struct kvmw_row *r)
+{
+	s->pend_msr = 0;
+	if (r->code == KVMW_SVM_EXIT_MSR && r != &s->rows[0]) {
+		s->o_bd = KVMW_STAT_MSR;
+		s->o_bd_sub = KVMW_SUB_WRITE;
+		s->o_key = s->pend_key;
+		s->o_more = 1;
+		s->msr_early++;
+	} else {
+		s->orphan_events++;
+	}
+}
+
 /*
  * kvm_exit. @info is SVM's exit_info_1 (non-zero: WRMSR), @gen the attach
  * generation: an exit left open across a detach is never paired.
@@ -316,21 +380,11 @@ static __always_inline void kvmw_stats_exit(struct kvmw_stats *s, u32 isa,
 	kvmw_seq_write_begin(&s->seq);
 	s->exits++;
 	s->isa = isa;
-	if (unlikely(s->open)) {
-		/* The previous exit never saw its entry. */
-		s->unfinished++;
-		if (s->o_gen == gen)
-			s->exit_without_entry++;
-	}
+	if (unlikely(s->open))
+		kvmw_exit_while_open(s, gen);
 	r = kvmw_row(s, kvmw_dense(isa, code), code, KVMW_SUB_NONE);
-	if (unlikely(!r)) {
-		/* The "other" row; child rows never overflow into it. */
-		r = &s->rows[0];
-		if (code == KVMW_CODE_OTHER)
-			s->decode_errors++;
-		else
-			s->dropped_reasons++;
-	}
+	if (unlikely(!r))
+		r = kvmw_exit_other(s, code);
 	if (isa == KVMW_ISA_SVM && code == KVMW_SVM_EXIT_MSR)
 		child = kvmw_row(s, info ? KVMW_DENSE_MSR_WRITE :
 				 KVMW_DENSE_MSR_READ, code,
@@ -341,60 +395,68 @@ static __always_inline void kvmw_stats_exit(struct kvmw_stats *s, u32 isa,
 	s->o_child = child;
 	s->o_user = 0;
 	s->o_bd = KVMW_BD_NONE;
+	s->o_more = !!child;
 	s->o_gen = gen;
 	s->o_t0 = now;
-	if (unlikely(s->pend_msr)) {
-		s->pend_msr = 0;
-		if (r->code == KVMW_SVM_EXIT_MSR && r != &s->rows[0]) {
-			s->o_bd = KVMW_STAT_MSR;
-			s->o_bd_sub = KVMW_SUB_WRITE;
-			s->o_key = s->pend_key;
-			s->msr_early++;
-		} else {
-			s->orphan_events++;
-		}
-	}
+	if (unlikely(s->pend_msr))
+		kvmw_exit_adopt_msr(s, r);
 	kvmw_seq_write_end(&s->seq);
+}
+
+/* An entry with no exit to close (first entry, attach, orphan MSR). */
+static __always_inline void kvmw_entry_unpaired(struct kvmw_stats *s)
+{
+	s->entry_without_exit++;
+	if (s->pend_msr) {
+		s->pend_msr = 0;
+		s->orphan_events++;
+	}
+}
+
+/* The SVM msr child row and the breakdown key of the exit. */
+static __always_inline void kvmw_entry_more(struct kvmw_stats *s, u64 dt,
+					    unsigned int bucket)
+{
+	struct kvmw_row *r = s->o_child;
+
+	if (r) {
+		kvmw_stat_add(&r->st, dt, s->o_user);
+		r->hist[bucket]++;
+	}
+	if (s->o_bd)
+		kvmw_stats_bd_add(s, dt, s->o_user);
 }
 
 /* kvm_entry: close the open exit and account its handling time. */
 static __always_inline void kvmw_stats_entry(struct kvmw_stats *s, u64 now,
 					     u32 gen)
 {
-	struct kvmw_row *r;
+	struct kvmw_row *r = s->o_row;
+	unsigned int bucket;
 	u64 dt;
 
 	kvmw_seq_write_begin(&s->seq);
 	s->entries++;
 	if (unlikely(!s->open)) {
-		s->entry_without_exit++;
+		kvmw_entry_unpaired(s);
 		goto out;
 	}
 	s->open = 0;
+	dt = now - s->o_t0;
 	if (unlikely(s->o_gen != gen)) {
 		s->unfinished++;
 		goto out;
 	}
-	dt = now - s->o_t0;
 	if (unlikely((s64)dt < 0)) {
 		s->negative_time++;
 		goto out;
 	}
-	r = s->o_row;
+	bucket = kvmw_hist_bucket(dt);
 	kvmw_stat_add(&r->st, dt, s->o_user);
-	r->hist[kvmw_hist_bucket(dt)]++;
-	r = s->o_child;
-	if (r) {
-		kvmw_stat_add(&r->st, dt, s->o_user);
-		r->hist[kvmw_hist_bucket(dt)]++;
-	}
-	if (s->o_bd)
-		kvmw_stats_bd_add(s, dt, s->o_user);
+	r->hist[bucket]++;
+	if (unlikely(s->o_more))
+		kvmw_entry_more(s, dt, bucket);
 out:
-	if (unlikely(s->pend_msr)) {
-		s->pend_msr = 0;
-		s->orphan_events++;
-	}
 	kvmw_seq_write_end(&s->seq);
 }
 
@@ -413,6 +475,7 @@ static __always_inline void kvmw_stats_key(struct kvmw_stats *s,
 			s->o_bd = kind;
 			s->o_bd_sub = sub;
 			s->o_key = key;
+			s->o_more = 1;
 		}
 		return;
 	}
