@@ -5,6 +5,8 @@
 #   make check           the test suite: unit tests, then both Debian kernels
 #                        booted under QEMU/TCG with kvm_amd and real guests
 #   make demo            a real guest, a real diagnosis
+#   make bench           overhead against perf, trace-cmd, bpftrace, kvm_stat
+#                        (docs/BENCHMARKS.md; about 7 minutes)
 #   make install         module + tools into DESTDIR
 #   make dkms-install    register, build and install through DKMS
 
@@ -18,7 +20,8 @@ DKMS_SRC := $(DESTDIR)/usr/src/kvmwatch-$(VERSION)
 MODULE_SRC := Kbuild Makefile dkms.conf module uapi
 
 .PHONY: all module tools selftests unit check demo install install-module \
-	install-tools dkms-install dkms-uninstall clean clean-module
+	install-tools dkms-install dkms-uninstall clean clean-module \
+	bench bench-wall bench-callgrind
 
 all: module tools
 
@@ -42,6 +45,18 @@ check:
 
 demo:
 	./selftests/rig/demo.sh
+
+# Overhead of stats mode against its peers (docs/BENCHMARKS.md): callgrind's
+# count of the hot path, then one boot of 6.12 under QEMU -icount.
+bench: bench-callgrind
+	./bench/run.sh -I
+
+# The same boot timed by the guest's wall clock under plain TCG.
+bench-wall:
+	./bench/run.sh
+
+bench-callgrind:
+	$(MAKE) -C bench/callgrind
 
 install: install-module install-tools
 
@@ -74,3 +89,4 @@ dkms-uninstall:
 clean: clean-module
 	$(MAKE) -C tools clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C bench/callgrind clean
