@@ -3,7 +3,8 @@
 # without guests running, attaching by name each time kvm.ko comes back.
 # The lifetime kprobes (4) are attached whenever kvm.ko is; the exit
 # tracepoints (6: kvm_exit, kvm_entry, kvm_msr, kvm_pio, kvm_mmio,
-# kvm_userspace_exit) only while some file has statistics enabled.
+# kvm_userspace_exit) only while some file has statistics enabled, or
+# always with always_on=1.
 . /kvmw/vmlib.sh
 vendor=$(kvm_vendor_module)
 TPS=6
@@ -102,3 +103,18 @@ expect_eq "stats consumers after" "$(counter stats_consumers)" 0
 exits1=$(counter exits)
 kvmw-guest --cpuid 200 >/dev/null
 expect_eq "no consumer: no exit counted" "$(counter exits)" "$exits1"
+
+echo "== always_on=1: the exit probes from load, with no consumer"
+rmmod kvmwatch
+modprobe kvmwatch always_on=1
+expect_attached full $TPS 4
+exits2=$(counter exits)
+kvmw-guest --cpuid 200 >/dev/null
+[ $(($(counter exits) - exits2)) -ge 200 ] ||
+	{ echo "FAIL: always_on: $(counter exits) - $exits2 exits counted"; exit 1; }
+echo "ok: always_on: exits counted with no consumer"
+expect_eq "always_on: entries = exits" "$(counter entries)" "$(counter exits)"
+expect_eq "always_on: untracked" "$(counter untracked)" 0
+rmmod kvmwatch
+modprobe kvmwatch
+expect_attached full 0 4
