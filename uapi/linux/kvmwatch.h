@@ -8,8 +8,8 @@
  * The device is a misc character device, mode 0600 and refused to callers
  * without CAP_SYS_ADMIN even if the mode is relaxed. Everything is done with
  * ioctl()s on an open file. Each file is a *consumer*: state a consumer sets
- * (later: filters, enables, baselines) belongs to that file and never
- * disturbs another consumer.
+ * (its filter, enables and baseline) belongs to that file, ends when it is
+ * closed and never disturbs another consumer.
  *
  * Growable structures
  * -------------------
