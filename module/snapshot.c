@@ -88,19 +88,21 @@ struct kvmw_base *kvmw_base_alloc(void)
 }
 
 /*
- * Record @copy as @v's baseline. A vCPU that finds no room (created in
- * numbers while the baseline was taken) gets none and counts from zero,
+ * The block to copy @v's baseline into, or NULL when there is no room (a
+ * vCPU created while the baseline was taken): it then counts from zero,
  * that is from its creation, shortly before the reset.
  */
-static void kvmw_base_add(struct kvmw_base *base, const struct kvmw_vcpu *v,
-			  const struct kvmw_stats *copy)
+static struct kvmw_stats *kvmw_base_slot(struct kvmw_base *base,
+					 const struct kvmw_vcpu *v)
 {
+	struct kvmw_base_ent *e;
+
 	if (base->nr == base->max)
-		return;
-	base->blocks[base->nr] = *copy;
-	base->ents[base->nr].serial = v->serial;
-	base->ents[base->nr].stats = &base->blocks[base->nr];
-	base->nr++;
+		return NULL;
+	e = &base->ents[base->nr];
+	e->serial = v->serial;
+	e->stats = &base->blocks[base->nr++];
+	return e->stats;
 }
 
 void kvmw_base_seal(struct kvmw_base *base)
@@ -119,10 +121,10 @@ struct kvmw_base *kvmw_base_take(void)
 	rcu_read_lock();
 	list_for_each_entry_rcu(vm, &kvmw_vm_list, node) {
 		list_for_each_entry_rcu(v, &vm->vcpus, vm_node) {
-			if (base->nr == base->max)
-				break;
-			kvmw_vcpu_copy_stats(v, &base->blocks[base->nr]);
-			kvmw_base_add(base, v, &base->blocks[base->nr]);
+			struct kvmw_stats *slot = kvmw_base_slot(base, v);
+
+			if (slot)
+				kvmw_vcpu_copy_stats(v, slot);
 		}
 	}
 	rcu_read_unlock();
@@ -401,17 +403,22 @@ size_t kvmw_snapshot_fill(const struct kvmw_filter *filter,
 		if (selected)
 			r = kvmw_out_rec(&o, KVMW_REC_VM, sizeof(*r));
 		list_for_each_entry_rcu(v, &vm->vcpus, vm_node) {
-			if (!selected || ((filter->flags & KVMW_FILTER_VCPU) &&
-					  v->vcpu_id != filter->vcpu)) {
-				if (newbase && newbase->nr < newbase->max) {
-					kvmw_vcpu_copy_stats(v, tmp);
-					kvmw_base_add(newbase, v, tmp);
-				}
+			bool out = selected &&
+				   (!(filter->flags & KVMW_FILTER_VCPU) ||
+				    v->vcpu_id == filter->vcpu);
+			struct kvmw_stats *slot;
+
+			/* The next baseline has every vCPU, shown or not. */
+			slot = newbase ? kvmw_base_slot(newbase, v) : NULL;
+			if (slot)
+				kvmw_vcpu_copy_stats(v, slot);
+			if (!out)
 				continue;
-			}
-			kvmw_vcpu_copy_stats(v, tmp);
-			if (newbase)
-				kvmw_base_add(newbase, v, tmp);
+			/* Encoding subtracts in place: work on a copy. */
+			if (slot)
+				*tmp = *slot;
+			else
+				kvmw_vcpu_copy_stats(v, tmp);
 			kvmw_out_vcpu(&o, v, tmp,
 				      flags & KVMW_SNAP_RAW ? NULL :
 				      kvmw_base_find(base, v->serial));

@@ -130,7 +130,7 @@ struct kvmw_stats {
 	u8 o_user;
 	u8 o_bd;		/* KVMW_STAT_* of the key, KVMW_BD_NONE */
 	u8 o_bd_sub;
-	u8 pend_msr;		/* 6.1 SVM fastpath kvm_msr, exit to come */
+	u8 pend_msr;		/* 6.1 SVM fastpath ICR write, exit to come */
 	u8 o_more;		/* o_child, o_bd or pend_msr is set */
 	u8 pad[2];
 	u32 o_gen;
@@ -139,7 +139,6 @@ struct kvmw_stats {
 	struct kvmw_row *o_child;	/* SVM msr read/write row, or NULL */
 	u64 o_t0;
 	u64 o_key;
-	u64 pend_key;
 
 	/*
 	 * Dense code -> byte offset of its row in @rows, 0: none (row 0,
@@ -359,7 +358,7 @@ static __always_inline void kvmw_exit_adopt_msr(struct kvmw_stats *s,
 	if (r->code == KVMW_SVM_EXIT_MSR && r != &s->rows[0]) {
 		s->o_bd = KVMW_STAT_MSR;
 		s->o_bd_sub = KVMW_SUB_WRITE;
-		s->o_key = s->pend_key;
+		s->o_key = KVMW_MSR_X2APIC_ICR;
 		s->o_more = 1;
 		s->msr_early++;
 	} else {
@@ -483,7 +482,6 @@ static __always_inline void kvmw_stats_key(struct kvmw_stats *s,
 	if (kind == KVMW_STAT_MSR && sub == KVMW_SUB_WRITE &&
 	    key == KVMW_MSR_X2APIC_ICR && !s->open) {
 		s->pend_msr = 1;
-		s->pend_key = key;
 	} else {
 		s->orphan_events++;
 	}
