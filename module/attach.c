@@ -11,10 +11,10 @@
  * kvm.ko's text still exists.
  *
  * The lifetime kprobes stay registered while kvm.ko is loaded, so that
- * every vCPU has its statistics block before it first runs. The
- * tracepoint probes are attached only while a consumer has statistics
- * enabled (or always_on is set): with nobody reading, KVM's exits cost
- * nothing more than they do without kvmwatch.
+ * every vCPU has its statistics block before it first runs. Every other
+ * probe is attached only while some consumer has a family enabled that
+ * needs it (statistics, or an event family; or always_on is set): with
+ * nobody reading, KVM costs nothing more than it does without kvmwatch.
  *
  * Lock order: kvmw_attach_mutex is taken inside the tracepoint core's
  * tracepoint_module_list_mutex (the notifier runs under it) and outside
@@ -29,6 +29,7 @@
 
 #include "attach.h"
 #include "probes.h"
+#include "events.h"
 #include "vm.h"
 #include "counters.h"
 #include "../uapi/linux/kvmwatch.h"
@@ -41,20 +42,49 @@ MODULE_PARM_DESC(always_on,
 struct kvmw_tp {
 	const char *name;
 	void *probe;
+	u64 families;			/* attached while one is wanted */
 	struct tracepoint *tp;		/* found in kvm.ko while loaded */
 	bool attached;
 };
 
+/*
+ * kvm_exit and kvm_entry run for every family: the entry probe binds
+ * threads to vCPUs, which every probe without a vCPU argument needs.
+ */
+#define KVMW_FAM_ANY	KVMW_ENABLE_ALL
+#define KVMW_FAM_KEYS	(KVMW_ENABLE_STATS | KVMW_ENABLE_EXIT | KVMW_ENABLE_IO)
+
 /* Breakdown probes before kvm_exit/kvm_entry: see kvmw_tps_attach(). */
 static struct kvmw_tp kvmw_tps[] = {
-	{ .name = "kvm_msr", .probe = kvmw_probe_kvm_msr },
-	{ .name = "kvm_pio", .probe = kvmw_probe_kvm_pio },
-	{ .name = "kvm_mmio", .probe = kvmw_probe_kvm_mmio },
+	{ .name = "kvm_msr", .probe = kvmw_probe_kvm_msr,
+	  .families = KVMW_FAM_KEYS },
+	{ .name = "kvm_pio", .probe = kvmw_probe_kvm_pio,
+	  .families = KVMW_FAM_KEYS },
+	{ .name = "kvm_mmio", .probe = kvmw_probe_kvm_mmio,
+	  .families = KVMW_FAM_KEYS },
 	{ .name = "kvm_userspace_exit",
-	  .probe = kvmw_probe_kvm_userspace_exit },
-	{ .name = "kvm_entry", .probe = kvmw_probe_kvm_entry },
-	{ .name = "kvm_exit", .probe = kvmw_probe_kvm_exit },
+	  .probe = kvmw_probe_kvm_userspace_exit,
+	  .families = KVMW_ENABLE_STATS | KVMW_ENABLE_EXIT },
+	{ .name = "kvm_page_fault", .probe = kvmw_probe_kvm_page_fault,
+	  .families = KVMW_ENABLE_PF },
+	{ .name = "kvm_vcpu_wakeup", .probe = kvmw_probe_kvm_vcpu_wakeup,
+	  .families = KVMW_ENABLE_HALT },
+	{ .name = "kvm_halt_poll_ns", .probe = kvmw_probe_kvm_halt_poll_ns,
+	  .families = KVMW_ENABLE_HALT },
+	{ .name = "kvm_inj_virq", .probe = kvmw_probe_kvm_inj_virq,
+	  .families = KVMW_ENABLE_IRQ },
+	{ .name = "kvm_inj_exception", .probe = kvmw_probe_kvm_inj_exception,
+	  .families = KVMW_ENABLE_IRQ },
+	{ .name = "kvm_hypercall", .probe = kvmw_probe_kvm_hypercall,
+	  .families = KVMW_ENABLE_HCALL },
+	{ .name = "kvm_entry", .probe = kvmw_probe_kvm_entry,
+	  .families = KVMW_FAM_ANY },
+	{ .name = "kvm_exit", .probe = kvmw_probe_kvm_exit,
+	  .families = KVMW_FAM_ANY },
 };
+
+/* The first exit probe attached: exits left open before are stale. */
+#define KVMW_TP_EXIT	(ARRAY_SIZE(kvmw_tps) - 1)
 
 static int kvmw_kp_vm_created(struct kprobe *p, struct pt_regs *regs)
 {
@@ -102,11 +132,40 @@ static struct kprobe kvmw_kps[] = {
 	  .pre_handler = kvmw_kp_vcpu_destroyed },
 };
 
+/*
+ * Event kprobes, registered while their family is wanted. All three are
+ * non-static functions of x86.c or kvm_main.c called across files, so
+ * they are not inlined; same prototypes in 6.1 and 6.12.
+ * - mark_page_dirty_in_slot(kvm, memslot, gfn): every page KVM dirties.
+ * - kvm_arch_vcpu_load(vcpu, cpu), kvm_arch_vcpu_put(vcpu): from
+ *   vcpu_load()/vcpu_put() and from KVM's preempt notifiers, on SVM and
+ *   VMX alike.
+ */
+struct kvmw_ekp {
+	struct kprobe kp;
+	u64 families;
+	bool registered;
+};
+
+static struct kvmw_ekp kvmw_ekps[] = {
+	{ .kp = { .symbol_name = "kvm:mark_page_dirty_in_slot",
+		  .pre_handler = kvmw_kp_dirty },
+	  .families = KVMW_ENABLE_DIRTY },
+	{ .kp = { .symbol_name = "kvm:kvm_arch_vcpu_load",
+		  .pre_handler = kvmw_kp_vcpu_load },
+	  .families = KVMW_ENABLE_SCHED },
+	{ .kp = { .symbol_name = "kvm:kvm_arch_vcpu_put",
+		  .pre_handler = kvmw_kp_vcpu_put },
+	  .families = KVMW_ENABLE_SCHED },
+};
+
 static DEFINE_MUTEX(kvmw_attach_mutex);
 static bool kvmw_kvm_present;
 static unsigned int kvmw_nr_kprobes;
 static unsigned int kvmw_nr_tps;
-static unsigned int kvmw_stats_users;	/* files with KVMW_ENABLE_STATS */
+static unsigned int kvmw_nr_ekps;
+/* Consumers per family bit (bit 0: KVMW_ENABLE_STATS). */
+static unsigned int kvmw_family_users[64];
 
 static struct tracepoint *kvmw_find_tp(struct module *mod, const char *name)
 {
@@ -121,28 +180,92 @@ static struct tracepoint *kvmw_find_tp(struct module *mod, const char *name)
 	return NULL;
 }
 
-static bool kvmw_tps_wanted(void)
+static u64 kvmw_wanted(void)
 {
-	return kvmw_kvm_present && (kvmw_stats_users || always_on);
+	u64 want = always_on ? KVMW_ENABLE_STATS : 0;
+	unsigned int bit;
+
+	if (!kvmw_kvm_present)
+		return 0;
+	for (bit = 0; bit < ARRAY_SIZE(kvmw_family_users); bit++)
+		if (kvmw_family_users[bit])
+			want |= BIT_ULL(bit);
+	return want;
 }
 
 /*
- * Attach order matters only for the first events seen: every probe copes
- * with an entry without an exit, and a breakdown event without an open
- * exit is counted, so the exit probe goes last.
+ * Attach the tracepoint probes and event kprobes the wanted families
+ * need, detach the others. Attach order matters only for the first
+ * events seen: every probe copes with an entry without an exit, and a
+ * breakdown event without an open exit is counted, so the exit probe
+ * goes last.
  */
-static void kvmw_tps_attach_locked(void)
+static void kvmw_tps_detach_locked(void);
+
+static void kvmw_ekps_sync_locked(u64 want)
 {
 	unsigned int i;
 	int ret;
 
-	/* Exits opened before a detach are never paired after this. */
-	WRITE_ONCE(kvmw_attach_gen, kvmw_attach_gen + 1);
+	for (i = 0; i < ARRAY_SIZE(kvmw_ekps); i++) {
+		struct kvmw_ekp *e = &kvmw_ekps[i];
+		bool need = want & e->families;
+
+		if (need && !e->registered) {
+			const char *sym = e->kp.symbol_name;
+			kprobe_pre_handler_t pre = e->kp.pre_handler;
+
+			/* register_kprobe() wants a clean struct each time. */
+			memset(&e->kp, 0, sizeof(e->kp));
+			e->kp.symbol_name = sym;
+			e->kp.pre_handler = pre;
+			ret = register_kprobe(&e->kp);
+			if (ret) {
+				pr_warn("kvmwatch: cannot register kprobe on %s: %d\n",
+					sym, ret);
+				continue;
+			}
+			e->registered = true;
+			kvmw_nr_ekps++;
+		} else if (!need && e->registered) {
+			/* Waits for running handlers (synchronize_rcu). */
+			unregister_kprobe(&e->kp);
+			e->registered = false;
+			kvmw_nr_ekps--;
+		}
+	}
+}
+
+static void kvmw_sync_locked(void)
+{
+	u64 want = kvmw_wanted();
+	bool detached = false;
+	unsigned int i;
+	int ret;
+
 	for (i = 0; i < ARRAY_SIZE(kvmw_tps); i++) {
 		struct kvmw_tp *t = &kvmw_tps[i];
 
-		if (!t->tp || t->attached)
+		if (!t->attached || (want & t->families))
 			continue;
+		WARN_ON_ONCE(tracepoint_probe_unregister(t->tp, t->probe,
+							 NULL));
+		t->attached = false;
+		kvmw_nr_tps--;
+		detached = true;
+	}
+	if (detached)
+		tracepoint_synchronize_unregister();
+	kvmw_ekps_sync_locked(want);
+
+	for (i = 0; i < ARRAY_SIZE(kvmw_tps); i++) {
+		struct kvmw_tp *t = &kvmw_tps[i];
+
+		if (!t->tp || t->attached || !(want & t->families))
+			continue;
+		/* Exits opened before a detach are never paired after this. */
+		if (i == KVMW_TP_EXIT)
+			WRITE_ONCE(kvmw_attach_gen, kvmw_attach_gen + 1);
 		ret = tracepoint_probe_register(t->tp, t->probe, NULL);
 		if (ret) {
 			pr_warn("kvmwatch: cannot attach to %s: %d\n",
@@ -155,8 +278,9 @@ static void kvmw_tps_attach_locked(void)
 }
 
 /*
- * Detach every tracepoint probe; returns with no probe running. The
- * objects probes use stay valid: freeing them is the caller's business.
+ * Detach every tracepoint probe and event kprobe; returns with no probe
+ * running. The objects probes use stay valid: freeing them is the
+ * caller's business.
  */
 static void kvmw_tps_detach_locked(void)
 {
@@ -172,6 +296,7 @@ static void kvmw_tps_detach_locked(void)
 	}
 	kvmw_nr_tps = 0;
 	tracepoint_synchronize_unregister();
+	kvmw_ekps_sync_locked(0);
 }
 
 static void kvmw_detach_locked(void)
@@ -228,25 +353,36 @@ static void kvmw_attach_locked(struct module *mod)
 			pr_warn("kvmwatch: kvm has no tracepoint %s\n",
 				kvmw_tps[i].name);
 	}
-	if (kvmw_tps_wanted())
-		kvmw_tps_attach_locked();
+	kvmw_sync_locked();
 }
 
-/* A file enables statistics: attach the probes for the first one. */
-void kvmw_attach_stats_get(void)
+/* A consumer enables @families: attach what the first user of one needs. */
+void kvmw_attach_get(u64 families)
 {
+	unsigned int bit;
+
+	if (!families)
+		return;
 	mutex_lock(&kvmw_attach_mutex);
-	if (!kvmw_stats_users++ && kvmw_tps_wanted())
-		kvmw_tps_attach_locked();
+	for (bit = 0; bit < ARRAY_SIZE(kvmw_family_users); bit++)
+		if (families & BIT_ULL(bit))
+			kvmw_family_users[bit]++;
+	kvmw_sync_locked();
 	mutex_unlock(&kvmw_attach_mutex);
 }
 
-/* ... and disables them (or is closed): detach after the last one. */
-void kvmw_attach_stats_put(void)
+/* ... and disables them (or is closed): detach after the last user. */
+void kvmw_attach_put(u64 families)
 {
+	unsigned int bit;
+
+	if (!families)
+		return;
 	mutex_lock(&kvmw_attach_mutex);
-	if (!--kvmw_stats_users && !always_on)
-		kvmw_tps_detach_locked();
+	for (bit = 0; bit < ARRAY_SIZE(kvmw_family_users); bit++)
+		if (families & BIT_ULL(bit))
+			kvmw_family_users[bit]--;
+	kvmw_sync_locked();
 	mutex_unlock(&kvmw_attach_mutex);
 }
 
@@ -286,16 +422,25 @@ static struct notifier_block kvmw_tp_nb = {
 void kvmw_attach_state(u32 *state, u64 *tracepoints, u64 *kprobes,
 		       u64 *stats_users)
 {
-	unsigned int want;
+	unsigned int i, wanted_tps, wanted_ekps;
+	u64 want;
 
 	mutex_lock(&kvmw_attach_mutex);
 	*tracepoints = kvmw_nr_tps;
-	*kprobes = kvmw_nr_kprobes;
-	*stats_users = kvmw_stats_users;
-	want = kvmw_tps_wanted() ? ARRAY_SIZE(kvmw_tps) : 0;
+	*kprobes = kvmw_nr_kprobes + kvmw_nr_ekps;
+	*stats_users = kvmw_family_users[0];
+	want = kvmw_wanted();
+	wanted_tps = 0;
+	for (i = 0; i < ARRAY_SIZE(kvmw_tps); i++)
+		if (kvmw_tps[i].tp && (want & kvmw_tps[i].families))
+			wanted_tps++;
+	wanted_ekps = 0;
+	for (i = 0; i < ARRAY_SIZE(kvmw_ekps); i++)
+		if (want & kvmw_ekps[i].families)
+			wanted_ekps++;
 	if (!kvmw_kvm_present)
 		*state = KVMW_ATTACH_NONE;
-	else if (kvmw_nr_tps == want &&
+	else if (kvmw_nr_tps == wanted_tps && kvmw_nr_ekps == wanted_ekps &&
 		 kvmw_nr_kprobes == ARRAY_SIZE(kvmw_kps))
 		*state = KVMW_ATTACH_FULL;
 	else

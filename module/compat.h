@@ -37,4 +37,19 @@
 typedef unsigned __int128 u128;
 #endif
 
+/*
+ * vm_flags became write-protected in 6.3: changed through helpers that
+ * did not exist before.
+ */
+#include <linux/mm.h>
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void kvmw_vm_flags_clear(struct vm_area_struct *vma,
+				       unsigned long flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#else
+#define kvmw_vm_flags_clear(vma, flags)	vm_flags_clear(vma, flags)
+#endif
+
 #endif /* KVMW_COMPAT_H */

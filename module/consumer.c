@@ -18,12 +18,20 @@
 #include "snapshot.h"
 #include "attach.h"
 #include "counters.h"
+#include "events.h"
+#include "ring.h"
 
 struct kvmw_consumer {
 	struct mutex lock;		/* this file's ioctls */
 	struct kvmw_filter filter;
 	u64 families;
 	struct kvmw_base *base;
+	/*
+	 * Set once by KVMW_IOC_RING_SETUP, freed with the file: mmap() and
+	 * poll() read it without the lock (mmap_lock is taken inside it by
+	 * the ioctls' user copies).
+	 */
+	struct kvmw_evc *evc;
 };
 
 struct kvmw_consumer *kvmw_consumer_new(void)
@@ -37,8 +45,8 @@ struct kvmw_consumer *kvmw_consumer_new(void)
 
 void kvmw_consumer_free(struct kvmw_consumer *c)
 {
-	if (c->families & KVMW_ENABLE_STATS)
-		kvmw_attach_stats_put();
+	kvmw_evc_destroy(c->evc);
+	kvmw_attach_put(c->families & KVMW_ENABLE_STATS);
 	kvmw_base_free(c->base);
 	mutex_destroy(&c->lock);
 	kfree(c);
@@ -49,8 +57,7 @@ void kvmw_consumer_free(struct kvmw_consumer *c)
  * EINVAL, a larger one only if the extra bytes are zero (E2BIG), and
  * nothing larger than a page.
  */
-static int kvmw_get_struct(void *k, size_t ksize, const void __user *uarg,
-			   u32 ver0)
+int kvmw_get_struct(void *k, size_t ksize, const void __user *uarg, u32 ver0)
 {
 	u32 usize;
 
@@ -153,9 +160,11 @@ long kvmw_consumer_set_filter(struct kvmw_consumer *c, void __user *uarg)
 		memset(f.vm, 0, sizeof(f.vm));
 
 	mutex_lock(&c->lock);
-	c->filter = f;
+	ret = c->evc ? kvmw_evc_set_filter(c->evc, &f) : 0;
+	if (!ret)
+		c->filter = f;
 	mutex_unlock(&c->lock);
-	return 0;
+	return ret;
 }
 
 long kvmw_consumer_enable(struct kvmw_consumer *c, void __user *uarg)
@@ -170,15 +179,79 @@ long kvmw_consumer_enable(struct kvmw_consumer *c, void __user *uarg)
 		return -EINVAL;
 
 	mutex_lock(&c->lock);
-	if ((e.families & KVMW_ENABLE_STATS) &&
-	    !(c->families & KVMW_ENABLE_STATS))
-		kvmw_attach_stats_get();
-	else if (!(e.families & KVMW_ENABLE_STATS) &&
-		 (c->families & KVMW_ENABLE_STATS))
-		kvmw_attach_stats_put();
+	ret = -EINVAL;
+	if ((e.families & KVMW_ENABLE_EVENTS) && !c->evc)
+		goto out;
+	kvmw_attach_get(e.families & ~c->families & KVMW_ENABLE_STATS);
+	if (c->evc)
+		kvmw_evc_enable(c->evc, e.families & KVMW_ENABLE_EVENTS,
+				e.min_duration_ns);
+	kvmw_attach_put(c->families & ~e.families & KVMW_ENABLE_STATS);
 	c->families = e.families;
+	ret = 0;
+out:
 	mutex_unlock(&c->lock);
-	return 0;
+	return ret;
+}
+
+long kvmw_consumer_ring_setup(struct kvmw_consumer *c, void __user *uarg)
+{
+	struct kvmw_ring_setup s;
+	struct kvmw_evc *evc;
+	u32 usize;
+	long ret;
+
+	ret = kvmw_get_struct(&s, sizeof(s), uarg, KVMW_RING_SETUP_SIZE_VER0);
+	if (ret)
+		return ret;
+	usize = s.size;
+	ret = kvmw_rings_check(&s);
+	if (ret)
+		return ret;
+
+	mutex_lock(&c->lock);
+	ret = -EBUSY;
+	if (c->evc)
+		goto out;
+	ret = -ENOMEM;
+	evc = kvmw_evc_create(&s, &c->filter);
+	if (!evc)
+		goto out;
+	s.size = sizeof(s);
+	ret = -EFAULT;
+	if (copy_to_user(uarg, &s, min_t(u32, usize, sizeof(s)))) {
+		kvmw_evc_destroy(evc);
+		goto out;
+	}
+	/* Pairs with mmap()/poll(): they see the rings fully set up. */
+	smp_store_release(&c->evc, evc);
+	ret = 0;
+out:
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+int kvmw_consumer_mmap(struct kvmw_consumer *c, struct vm_area_struct *vma)
+{
+	/* Pairs with kvmw_consumer_ring_setup(). */
+	struct kvmw_evc *evc = smp_load_acquire(&c->evc);
+
+	return evc ? kvmw_evc_mmap(evc, vma) : -ENODEV;
+}
+
+__poll_t kvmw_consumer_poll(struct kvmw_consumer *c, struct file *file,
+			    poll_table *pt)
+{
+	/* Pairs with kvmw_consumer_ring_setup(). */
+	struct kvmw_evc *evc = smp_load_acquire(&c->evc);
+
+	return evc ? kvmw_evc_poll(evc, file, pt) : EPOLLERR;
+}
+
+long kvmw_consumer_test_events(struct kvmw_consumer *c, void __user *uarg)
+{
+	/* Pairs with kvmw_consumer_ring_setup(). */
+	return kvmw_evc_test(smp_load_acquire(&c->evc), uarg);
 }
 
 long kvmw_consumer_reset(struct kvmw_consumer *c, unsigned long arg)

@@ -26,6 +26,8 @@
 #include <asm/vmx.h>
 #include <asm/asm.h>
 
+#include "../uapi/linux/kvmwatch.h"
+
 struct kvmw_exit_info {
 	u32 code;
 	u64 info;	/* SVM exit_info_1; 0 on VMX */
@@ -79,6 +81,32 @@ static __always_inline bool kvmw_decode_vmx(struct kvmw_exit_info *e)
 	e->info = 0;
 	e->rip = rip;
 	return true;
+}
+
+/*
+ * For the event stream only, still inside the kvm_exit probe: the second
+ * info field (SVM exit_info_2; VMX exit qualification and, for EPT
+ * exits, the guest-physical address). @vmcb was validated by
+ * kvmw_decode_svm().
+ */
+static __always_inline void kvmw_decode_more(u32 isa, const void *vmcb,
+					     u32 code, u64 *info1, u64 *info2)
+{
+	unsigned long v;
+
+	if (isa == KVMW_ISA_SVM) {
+		*info2 = READ_ONCE(((const struct vmcb *)vmcb)->control.exit_info_2);
+		return;
+	}
+	if (isa != KVMW_ISA_VMX)
+		return;
+	if (kvmw_vmread(EXIT_QUALIFICATION, &v))
+		*info1 = v;
+	if ((u16)code == EXIT_REASON_EPT_VIOLATION ||
+	    (u16)code == EXIT_REASON_EPT_MISCONFIG) {
+		if (kvmw_vmread(GUEST_PHYSICAL_ADDRESS, &v))
+			*info2 = v;
+	}
 }
 
 #endif /* KVMW_DECODE_H */

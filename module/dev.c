@@ -49,7 +49,7 @@ static long kvmw_ioc_version(void __user *uarg)
 		.minor = KVMW_MINOR,
 		.patch = KVMW_PATCH,
 		.caps = KVMW_CAP_TRACEPOINTS | KVMW_CAP_KPROBES |
-			KVMW_CAP_SVM | KVMW_CAP_VMX,
+			KVMW_CAP_SVM | KVMW_CAP_VMX | KVMW_CAP_EVENTS,
 	};
 
 	strscpy(v.release, init_utsname()->release, sizeof(v.release));
@@ -106,6 +106,10 @@ static long kvmw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kvmw_consumer_enable(c, uarg);
 	case KVMW_IOC_RESET:
 		return kvmw_consumer_reset(c, arg);
+	case KVMW_IOC_NOSIZE(KVMW_IOC_RING_SETUP):
+		return kvmw_consumer_ring_setup(c, uarg);
+	case KVMW_IOC_NOSIZE(KVMW_IOC_TEST_EVENTS):
+		return kvmw_consumer_test_events(c, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -133,12 +137,24 @@ static int kvmw_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static int kvmw_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return kvmw_consumer_mmap(file->private_data, vma);
+}
+
+static __poll_t kvmw_poll(struct file *file, poll_table *pt)
+{
+	return kvmw_consumer_poll(file->private_data, file, pt);
+}
+
 static const struct file_operations kvmw_fops = {
 	.owner = THIS_MODULE,
 	.open = kvmw_open,
 	.release = kvmw_release,
 	.unlocked_ioctl = kvmw_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = kvmw_mmap,
+	.poll = kvmw_poll,
 };
 
 static struct miscdevice kvmw_misc = {

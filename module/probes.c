@@ -22,6 +22,7 @@
 #include "decode.h"
 #include "vm.h"
 #include "counters.h"
+#include "events.h"
 
 /* Values of the kvm_pio and kvm_mmio "type" arguments (trace.h, kvm.h). */
 #define KVMW_KVM_PIO_IN			0
@@ -71,6 +72,15 @@ void kvmw_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 	}
 	kvmw_stats_exit(&v->stats, isa, e.code, e.info, e.rip, now,
 			READ_ONCE(kvmw_attach_gen));
+	if (kvmw_ev_on(KVMW_ENABLE_EXIT | KVMW_ENABLE_PF)) {
+		u64 info1 = e.info, info2 = 0;
+
+		if (ok)
+			kvmw_decode_more(isa, v->last_vmcb, e.code, &info1,
+					 &info2);
+		kvmw_ev_exit_begin(v, isa, e.code, info1, info2, e.rip, ok,
+				   now);
+	}
 }
 
 KVMW_KVM_ENTRY_PROBE(kvmw_probe_kvm_entry)
@@ -82,6 +92,8 @@ KVMW_KVM_ENTRY_PROBE(kvmw_probe_kvm_entry)
 		return;
 	if (unlikely(READ_ONCE(v->task) != current))
 		kvmw_vcpu_bind(v);
+	if (kvmw_ev_on(KVMW_ENABLE_EXIT | KVMW_ENABLE_PF))
+		kvmw_ev_exit_end(v, now, READ_ONCE(kvmw_attach_gen));
 	kvmw_stats_entry(&v->stats, now, READ_ONCE(kvmw_attach_gen));
 }
 
@@ -90,10 +102,23 @@ void kvmw_probe_kvm_msr(void *data, unsigned int write, u32 ecx, u64 val,
 {
 	struct kvmw_vcpu *v = kvmw_probe_task();
 
-	if (v)
-		kvmw_stats_key(&v->stats, KVMW_STAT_MSR, ecx,
-			       write ? KVMW_SUB_WRITE : KVMW_SUB_READ,
-			       READ_ONCE(kvmw_attach_gen));
+	if (!v)
+		return;
+	kvmw_stats_key(&v->stats, KVMW_STAT_MSR, ecx,
+		       write ? KVMW_SUB_WRITE : KVMW_SUB_READ,
+		       READ_ONCE(kvmw_attach_gen));
+	if (kvmw_ev_on(KVMW_ENABLE_IO)) {
+		struct kvmw_ev_msr r = {
+			.hdr.type = KVMW_EV_TYPE_MSR,
+			.hdr.size = sizeof(r),
+			.index = ecx,
+			.write = !!write,
+			.exception = exception,
+			.value = val,
+		};
+
+		kvmw_ev_emit(KVMW_ENABLE_IO, v->vm, v->vcpu_id, &r.hdr, U64_MAX);
+	}
 }
 
 void kvmw_probe_kvm_pio(void *data, unsigned int rw, unsigned int port,
@@ -102,20 +127,50 @@ void kvmw_probe_kvm_pio(void *data, unsigned int rw, unsigned int port,
 {
 	struct kvmw_vcpu *v = kvmw_probe_task();
 
-	if (v)
-		kvmw_stats_key(&v->stats, KVMW_STAT_IOPORT, port,
-			       rw == KVMW_KVM_PIO_IN ? KVMW_SUB_READ :
-			       KVMW_SUB_WRITE, READ_ONCE(kvmw_attach_gen));
+	if (!v)
+		return;
+	kvmw_stats_key(&v->stats, KVMW_STAT_IOPORT, port,
+		       rw == KVMW_KVM_PIO_IN ? KVMW_SUB_READ :
+		       KVMW_SUB_WRITE, READ_ONCE(kvmw_attach_gen));
+	if (kvmw_ev_on(KVMW_ENABLE_IO)) {
+		struct kvmw_ev_pio r = {
+			.hdr.type = KVMW_EV_TYPE_PIO,
+			.hdr.size = sizeof(r),
+			.port = port,
+			.in = rw == KVMW_KVM_PIO_IN,
+			.size = size,
+			.count = count,
+		};
+
+		/* KVM passes the data only when it has it (not for an IN). */
+		if (val && size <= sizeof(r.value))
+			memcpy(&r.value, val, size);
+		kvmw_ev_emit(KVMW_ENABLE_IO, v->vm, v->vcpu_id, &r.hdr, U64_MAX);
+	}
 }
 
 void kvmw_probe_kvm_mmio(void *data, int type, int len, u64 gpa, void *val)
 {
 	struct kvmw_vcpu *v = kvmw_probe_task();
 
-	if (v)
-		kvmw_stats_key(&v->stats, KVMW_STAT_MMIO, gpa,
-			       type == KVMW_KVM_MMIO_WRITE ? KVMW_SUB_WRITE :
-			       KVMW_SUB_READ, READ_ONCE(kvmw_attach_gen));
+	if (!v)
+		return;
+	kvmw_stats_key(&v->stats, KVMW_STAT_MMIO, gpa,
+		       type == KVMW_KVM_MMIO_WRITE ? KVMW_SUB_WRITE :
+		       KVMW_SUB_READ, READ_ONCE(kvmw_attach_gen));
+	if (kvmw_ev_on(KVMW_ENABLE_IO)) {
+		struct kvmw_ev_mmio r = {
+			.hdr.type = KVMW_EV_TYPE_MMIO,
+			.hdr.size = sizeof(r),
+			.type = type,
+			.len = len,
+			.gpa = gpa,
+		};
+
+		if (val && len > 0 && len <= sizeof(r.value))
+			memcpy(&r.value, val, len);
+		kvmw_ev_emit(KVMW_ENABLE_IO, v->vm, v->vcpu_id, &r.hdr, U64_MAX);
+	}
 }
 
 void kvmw_probe_kvm_userspace_exit(void *data, __u32 reason, int err)

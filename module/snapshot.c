@@ -18,6 +18,7 @@
 
 #include "snapshot.h"
 #include "vm.h"
+#include "filter.h"
 #include "counters.h"
 
 struct kvmw_base_ent {
@@ -352,26 +353,6 @@ static void kvmw_out_vcpu(struct kvmw_out *o, const struct kvmw_vcpu *v,
 	r->dropped_rips = s->dropped_rips;
 }
 
-static bool kvmw_filter_vm(const struct kvmw_filter *f,
-			   const struct kvmw_vm *vm, u64 gone_ns)
-{
-	unsigned int i;
-
-	if ((f->flags & KVMW_FILTER_LIVE) && gone_ns)
-		return false;
-	if ((f->flags & KVMW_FILTER_VM) &&
-	    strncmp(vm->id, f->vm, sizeof(vm->id)))
-		return false;
-	if (!(f->flags & KVMW_FILTER_PID) || vm->pid == f->pid)
-		return true;
-	if (!(f->flags & KVMW_FILTER_PID_TREE))
-		return false;
-	for (i = 0; i < KVMW_VM_ANCESTORS && vm->ancestors[i] > 1; i++)
-		if (vm->ancestors[i] == f->pid)
-			return true;
-	return false;
-}
-
 size_t kvmw_snapshot_fill(const struct kvmw_filter *filter,
 			  const struct kvmw_base *base, u32 flags,
 			  void *buf, size_t len, u32 *nr_vms, u32 *nr_vcpus,
@@ -404,8 +385,7 @@ size_t kvmw_snapshot_fill(const struct kvmw_filter *filter,
 			r = kvmw_out_rec(&o, KVMW_REC_VM, sizeof(*r));
 		list_for_each_entry_rcu(v, &vm->vcpus, vm_node) {
 			bool out = selected &&
-				   (!(filter->flags & KVMW_FILTER_VCPU) ||
-				    v->vcpu_id == filter->vcpu);
+				   kvmw_filter_vcpu(filter, v->vcpu_id);
 			struct kvmw_stats *slot;
 
 			/* The next baseline has every vCPU, shown or not. */

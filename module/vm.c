@@ -33,6 +33,7 @@
 
 #include "vm.h"
 #include "counters.h"
+#include "events.h"
 
 #define KVMW_HASH_BITS	10
 
@@ -71,6 +72,17 @@ static struct kvmw_vm *kvmw_vm_find_locked(const struct kvm *kvm)
 	struct kvmw_vm *vm;
 
 	hash_for_each_possible(kvmw_vms, vm, hnode, (unsigned long)kvm)
+		if (vm->key == kvm)
+			return vm;
+	return NULL;
+}
+
+struct kvmw_vm *kvmw_vm_find(const struct kvm *kvm)
+{
+	struct kvmw_vm *vm;
+
+	hash_for_each_possible_rcu_notrace(kvmw_vms, vm, hnode,
+					   (unsigned long)kvm)
 		if (vm->key == kvm)
 			return vm;
 	return NULL;
@@ -196,10 +208,15 @@ static struct kvmw_vm *kvmw_vm_new_locked(const struct kvm *kvm)
 
 void kvmw_vm_created(struct kvm *kvm)
 {
+	struct kvmw_vm *vm = NULL;
+
 	spin_lock(&kvmw_vm_lock);
 	if (!kvmw_vm_find_locked(kvm))
-		kvmw_vm_new_locked(kvm);
+		vm = kvmw_vm_new_locked(kvm);
 	spin_unlock(&kvmw_vm_lock);
+	/* A kprobe handler: an RCU reader, so @vm outlives this. */
+	if (vm && kvmw_ev_on(KVMW_ENABLE_VM))
+		kvmw_ev_vm(KVMW_EV_TYPE_VM_CREATE, vm);
 }
 
 static void kvmw_vcpu_free_rcu(struct rcu_head *head)
@@ -290,6 +307,8 @@ void kvmw_vm_destroyed(struct kvm *kvm)
 	spin_lock(&kvmw_vm_lock);
 	vm = kvmw_vm_find_locked(kvm);
 	if (vm) {
+		if (kvmw_ev_on(KVMW_ENABLE_VM))
+			kvmw_ev_vm(KVMW_EV_TYPE_VM_GONE, vm);
 		kvmw_vm_gone_locked(vm);
 		kvmw_gone_trim_locked();
 	}

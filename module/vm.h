@@ -17,6 +17,27 @@ struct task_struct;
 #define KVMW_VM_ANCESTORS	8
 
 /*
+ * Event-stream state of a vCPU, written by probes on its own thread only
+ * (events.c, probes_ev.c).
+ */
+struct kvmw_vcpu_ev {
+	u64 t0;			/* statistics' time of the exit it describes */
+	u64 info1;
+	u64 info2;
+	u64 rip;
+	u32 isa;
+	u32 code;
+	bool decode_error;
+	u64 pf_t0;		/* the exit of the page fault below */
+	u64 pf_gpa;
+	u64 pf_err;
+	u64 load_ns;		/* CLOCK_MONOTONIC of the last load, or 0 */
+	u64 put_ns;		/* ... of the last put, or 0 */
+	u32 put_pcpu;
+	u32 put_how;		/* KVMW_PUT_* */
+};
+
+/*
  * One tracked vCPU. Created when KVM creates the vCPU, before it can run,
  * so probes never allocate. @stats has a single writer, the vCPU's own
  * thread (see stats_api.h).
@@ -40,6 +61,7 @@ struct kvmw_vcpu {
 	pid_t tid;
 	bool hashed;
 	struct rcu_head rcu;
+	struct kvmw_vcpu_ev ev;
 	struct kvmw_stats stats;
 };
 
@@ -75,6 +97,7 @@ void kvmw_vm_forget_all(void);
 /* Probe-side lookups; the caller is an RCU reader (preemption disabled). */
 struct kvmw_vcpu *kvmw_vcpu_find(const struct kvm_vcpu *vcpu);
 struct kvmw_vcpu *kvmw_vcpu_of_task(const struct task_struct *task);
+struct kvmw_vm *kvmw_vm_find(const struct kvm *kvm);
 
 /* kvm_entry on a thread other than @v's bound one (IRQs off). */
 void kvmw_vcpu_bind(struct kvmw_vcpu *v);

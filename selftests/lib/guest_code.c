@@ -155,7 +155,7 @@ struct gen {
 };
 
 /* Register a site; returns its counter's offset in the data page. */
-static uint32_t site(struct gen *g, enum kvmw_ev ev, uint64_t key)
+static uint32_t site(struct gen *g, enum kvmw_evkind ev, uint64_t key)
 {
 	struct kvmw_vcpu *v = g->v;
 

@@ -72,7 +72,7 @@
 
 /* An exit-causing instruction in a vCPU's program and its counter. */
 struct kvmw_site {
-	enum kvmw_ev ev;
+	enum kvmw_evkind ev;
 	uint64_t key;
 };
 
@@ -154,7 +154,7 @@ void kvmw_kstats_open(struct kvmw_vcpu *v);
 void kvmw_kstats_read(struct kvmw_vcpu *v, uint64_t *out);
 
 /* tally.c */
-struct kvmw_count *kvmw_tally_row(struct kvmw_tally *t, enum kvmw_ev ev,
+struct kvmw_count *kvmw_tally_row(struct kvmw_tally *t, enum kvmw_evkind ev,
 				  uint64_t key);
 void kvmw_tally_harvest(struct kvmw_vcpu *v);
 void kvmw_tally_dirty(struct kvmw_vm *vm);

@@ -154,7 +154,7 @@ struct kvmw_guest_spec {
 };
 
 /* Exit-causing things the guest does, for the per-key rows of a tally. */
-enum kvmw_ev {
+enum kvmw_evkind {
 	KVMW_EV_CPUID,		/* key: leaf */
 	KVMW_EV_OUT,		/* key: port */
 	KVMW_EV_IN,		/* key: port */
@@ -171,7 +171,7 @@ enum kvmw_ev {
 };
 
 struct kvmw_count {
-	enum kvmw_ev ev;
+	enum kvmw_evkind ev;
 	uint64_t key;
 	uint64_t guest;		/* times the guest did it */
 	uint64_t user;		/* times KVM_RUN returned its exit to us
@@ -252,7 +252,7 @@ bool kvmw_stop_requested(void);
 const struct kvmw_tally *kvmw_vm_tally(const struct kvmw_vm *vm, int vcpu);
 /* The row for (ev, key), or NULL. */
 const struct kvmw_count *kvmw_tally_find(const struct kvmw_tally *t,
-					 enum kvmw_ev ev, uint64_t key);
+					 enum kvmw_evkind ev, uint64_t key);
 
 /*
  * Compare the last run with its spec: every op's iterations, interrupts by
@@ -270,7 +270,7 @@ int kvmw_spec_add(struct kvmw_guest_spec *spec, unsigned int nr_vcpus,
 
 /* Names, for output and tests. */
 const char *kvmw_op_name(enum kvmw_op_kind kind);
-const char *kvmw_ev_name(enum kvmw_ev ev);
+const char *kvmw_ev_name(enum kvmw_evkind ev);
 const char *kvmw_kstat_name(enum kvmw_kstat k);
 const char *kvmw_exit_name(unsigned int reason);
 

@@ -51,7 +51,7 @@ const char *kvmw_op_name(enum kvmw_op_kind kind)
 	return kind < KVMW_OP__NR ? op_names[kind] : "?";
 }
 
-const char *kvmw_ev_name(enum kvmw_ev ev)
+const char *kvmw_ev_name(enum kvmw_evkind ev)
 {
 	return ev < KVMW_EV__NR ? ev_names[ev] : "?";
 }

@@ -9,7 +9,7 @@
 
 #include "internal.h"
 
-struct kvmw_count *kvmw_tally_row(struct kvmw_tally *t, enum kvmw_ev ev,
+struct kvmw_count *kvmw_tally_row(struct kvmw_tally *t, enum kvmw_evkind ev,
 				  uint64_t key)
 {
 	static struct kvmw_count overflow;	/* absorbs a full table */
@@ -27,7 +27,7 @@ struct kvmw_count *kvmw_tally_row(struct kvmw_tally *t, enum kvmw_ev ev,
 }
 
 const struct kvmw_count *kvmw_tally_find(const struct kvmw_tally *t,
-					 enum kvmw_ev ev, uint64_t key)
+					 enum kvmw_evkind ev, uint64_t key)
 {
 	for (unsigned int i = 0; i < t->nr_counts; i++)
 		if (t->counts[i].ev == ev && t->counts[i].key == key)
@@ -262,7 +262,7 @@ static const char *key_str(const struct kvmw_count *c, char *buf, size_t len)
 }
 
 /* Userspace must have seen every OUT/IN/MMIO (and HLT without irqchip). */
-static bool user_visible(const struct kvmw_vm *vm, enum kvmw_ev ev)
+static bool user_visible(const struct kvmw_vm *vm, enum kvmw_evkind ev)
 {
 	return ev == KVMW_EV_OUT || ev == KVMW_EV_IN || ev == KVMW_EV_MMIO_RD ||
 	       ev == KVMW_EV_MMIO_WR || (ev == KVMW_EV_HLT && !vm->irqchip);
@@ -330,7 +330,7 @@ static int check_vcpu(const struct kvmw_vm *vm, unsigned int i, bool strict,
 	if (strict) {
 		static const struct {
 			enum kvmw_kstat k;
-			enum kvmw_ev ev[2];
+			enum kvmw_evkind ev[2];
 		} pairs[] = {
 			{ KVMW_KSTAT_IO_EXITS, { KVMW_EV_OUT, KVMW_EV_IN } },
 			{ KVMW_KSTAT_MMIO_EXITS, { KVMW_EV_MMIO_RD, KVMW_EV_MMIO_WR } },

@@ -486,7 +486,7 @@ static SU_UNUSED void su_on_ready(struct kvmw_vm *vm, void *arg)
 	w->done = true;
 }
 
-static SU_UNUSED u64 su_tally_sum(const struct kvmw_tally *t, enum kvmw_ev ev)
+static SU_UNUSED u64 su_tally_sum(const struct kvmw_tally *t, enum kvmw_evkind ev)
 {
 	u64 n = 0;
 
@@ -496,7 +496,7 @@ static SU_UNUSED u64 su_tally_sum(const struct kvmw_tally *t, enum kvmw_ev ev)
 	return n;
 }
 
-static SU_UNUSED u64 su_tally_user(const struct kvmw_tally *t, enum kvmw_ev ev)
+static SU_UNUSED u64 su_tally_user(const struct kvmw_tally *t, enum kvmw_evkind ev)
 {
 	u64 n = 0;
 
@@ -521,7 +521,7 @@ static SU_UNUSED unsigned int su_spec_sites(const struct kvmw_guest_spec *spec,
 /* Breakdown kinds, directions and the tally's events behind them. */
 static const struct {
 	unsigned int kind, sub;
-	enum kvmw_ev ev;
+	enum kvmw_evkind ev;
 	bool user;			/* every one returns to the VMM */
 } su_bd[] = {
 	{ KVMW_STAT_IOPORT, KVMW_SUB_WRITE, KVMW_EV_OUT, true },

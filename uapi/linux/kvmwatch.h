@@ -51,6 +51,7 @@
 #define KVMW_CAP_KPROBES	(1U << 1)	/* VM/vCPU lifetime kprobes */
 #define KVMW_CAP_SVM		(1U << 2)	/* AMD SVM exit decoding */
 #define KVMW_CAP_VMX		(1U << 3)	/* Intel VMX exit decoding */
+#define KVMW_CAP_EVENTS		(1U << 4)	/* rings, event families */
 
 /**
  * struct kvmw_version - KVMW_IOC_VERSION, filled by the kernel
@@ -477,26 +478,492 @@ struct kvmw_filter {
 
 #define KVMW_FILTER_SIZE_VER0	48
 
-/* struct kvmw_enable.families */
+/*
+ * struct kvmw_enable.families: statistics, and the event families a file
+ * receives in its rings (see "Event stream" below).
+ */
 #define KVMW_ENABLE_STATS	(1ULL << 0)	/* exit accounting */
-#define KVMW_ENABLE_ALL		0x1ULL
+#define KVMW_ENABLE_EXIT	(1ULL << 1)	/* KVMW_EV_TYPE_EXIT */
+#define KVMW_ENABLE_IO		(1ULL << 2)	/* _MSR, _PIO, _MMIO */
+#define KVMW_ENABLE_HALT	(1ULL << 3)	/* _WAKEUP, _HALT_POLL */
+#define KVMW_ENABLE_DIRTY	(1ULL << 4)	/* _DIRTY */
+#define KVMW_ENABLE_SCHED	(1ULL << 5)	/* _LOAD, _PUT */
+#define KVMW_ENABLE_IRQ		(1ULL << 6)	/* _INJECT */
+#define KVMW_ENABLE_PF		(1ULL << 7)	/* _PAGE_FAULT */
+#define KVMW_ENABLE_HCALL	(1ULL << 8)	/* _HYPERCALL */
+#define KVMW_ENABLE_VM		(1ULL << 9)	/* _VM_CREATE, _VM_GONE */
+#define KVMW_ENABLE_EVENTS	0x3feULL	/* every event family */
+#define KVMW_ENABLE_ALL		0x3ffULL
 
 /**
  * struct kvmw_enable - KVMW_IOC_ENABLE, read by the kernel
  * @size:	caller's sizeof()
  * @flags:	0
- * @families:	KVMW_ENABLE_* this file wants from now on; 0 disables
+ * @families:	KVMW_ENABLE_* (statistics, event families) this file
+ *		wants from now on; 0 disables. Event families need rings
+ *		(KVMW_IOC_RING_SETUP first, else EINVAL).
+ * @min_duration_ns: (since VER1) KVMW_EV_TYPE_EXIT, _PAGE_FAULT and
+ *		_WAKEUP records shorter than this are not written
+ *		(nor counted as lost); 0 writes all
  *
- * The exit probes are attached while any file has KVMW_ENABLE_STATS (a
- * file's enables end when it is closed).
+ * The probes an enabled family needs are attached while any file has it
+ * enabled, and only then (a file's enables end when it is closed).
  */
 struct kvmw_enable {
 	__u32 size;
 	__u32 flags;
 	__u64 families;
+	__u64 min_duration_ns;
 };
 
 #define KVMW_ENABLE_SIZE_VER0	16
+#define KVMW_ENABLE_SIZE_VER1	24
+
+/*
+ * Event stream
+ * ============
+ *
+ * A file that calls KVMW_IOC_RING_SETUP gets one ring buffer per possible
+ * CPU, which it maps with mmap(). A probe writes each event of a family
+ * the file enabled, and that passes the file's filter (KVMW_IOC_SET_FILTER),
+ * into the ring of the CPU it runs on. Rings belong to the file: several
+ * recorders run at once, each with its own rings, filter and families.
+ *
+ * Layout. Ring @cpu occupies @mmap_stride bytes of the file's mmap space
+ * from offset @cpu * @mmap_stride (struct kvmw_ring_setup): first one
+ * control page (struct kvmw_ring_ctrl), mapped on its own with
+ * PROT_READ | PROT_WRITE, then @data_size bytes of data, mapped on their
+ * own and read-only (PROT_WRITE fails with EPERM). A mapping must be
+ * exactly one of the two; anything else fails with EINVAL, and a CPU that
+ * is not possible with ENXIO.
+ *
+ * Positions. data_head, data_tail and oldest count bytes written since
+ * the ring was created; a record at position p starts at data byte
+ * p % data_size and may wrap past the end of the data area. Records are
+ * struct kvmw_ev followed by a type-specific body; @size is a multiple of
+ * 8, at least sizeof(struct kvmw_ev) and at most KVMW_EV_MAX_SIZE.
+ * Readers skip types they do not know and read only the bytes they know
+ * of a type they know, so records grow like structures do.
+ *
+ * Reading, discard mode (default). Load data_head with acquire semantics;
+ * records in [data_tail, data_head) are complete. Consume them, then
+ * store the new data_tail with release semantics. A record that does not
+ * fit in the free space is not written and counts in @lost. The kernel
+ * treats data_tail as untrusted: a value that is ahead of data_head or
+ * more than data_size behind it makes the ring full, which hurts only
+ * this file.
+ *
+ * Reading, overwrite mode (KVMW_RING_OVERWRITE). The producer never waits
+ * and never loses a record at write time: it overwrites the oldest ones,
+ * moving @oldest past them before it writes. data_tail is ignored by the
+ * kernel. A reader starts at max(its position, oldest), copies each
+ * record out, then (after a read barrier) reloads @oldest: if @oldest
+ * passed the record's start, the copy may be torn and is thrown away.
+ * Every record's @seq is its ring's count of records produced before it,
+ * lost ones included, so the reader counts what it missed from the gaps:
+ * in both modes, produced = @seq_next = records received + records
+ * missed; in discard mode, missed = @lost.
+ *
+ * Interrupted producers. A probe interrupted by another probe on the
+ * same CPU (an interrupt, or a nested tracepoint) both write correctly:
+ * space is reserved with a local compare-and-exchange, and data_head
+ * moves only when the outermost writer on that CPU has finished, so it
+ * never covers a record still being written.
+ *
+ * Wake-ups. poll() reports EPOLLIN when some ring holds at least
+ * @watermark bytes past its data_tail (in overwrite mode: written since
+ * the last wake-up). Probes never wake a reader themselves (they may run
+ * under the scheduler's locks or in hard-IRQ context): the wake-up is
+ * deferred through irq_work.
+ *
+ * A reader that stops reading costs the probes no more than counting
+ * lost records (discard mode) or overwriting (overwrite mode).
+ */
+
+#define KVMW_RING_OVERWRITE	(1U << 0)
+#define KVMW_RING_FLAGS		0x1U
+#define KVMW_RING_PAGES_DEFAULT	64		/* 256 KiB per CPU */
+#define KVMW_RING_PAGES_MAX	4096		/* 16 MiB per CPU */
+
+/**
+ * struct kvmw_ring_setup - KVMW_IOC_RING_SETUP, read and filled
+ * @size:	in: caller's sizeof(); out: bytes the kernel knows
+ * @flags:	in: KVMW_RING_*
+ * @data_pages:	in: data pages per CPU, a power of two, at least 2 and
+ *		at most KVMW_RING_PAGES_MAX; 0 means KVMW_RING_PAGES_DEFAULT.
+ *		out: the value used
+ * @watermark:	in: bytes for poll() to report a ring readable, at most
+ *		half the data size; 0 means a quarter of it. out: used
+ * @nr_rings:	out: nr_cpu_ids; rings of CPUs that are not possible
+ *		cannot be mapped
+ * @page_size:	out: size of the control page
+ * @data_size:	out: @data_pages * @page_size
+ * @mmap_stride: out: bytes of mmap space per CPU
+ *
+ * Once per file: a second call fails with EBUSY. The rings are freed
+ * when the file is closed (after every mapping of it is gone).
+ */
+struct kvmw_ring_setup {
+	__u32 size;
+	__u32 flags;
+	__u32 data_pages;
+	__u32 watermark;
+	__u32 nr_rings;
+	__u32 page_size;
+	__u64 data_size;
+	__u64 mmap_stride;
+};
+
+#define KVMW_RING_SETUP_SIZE_VER0	40
+
+/**
+ * struct kvmw_ring_ctrl - the control page of one ring
+ * @version:	KVMW_RING_CTRL_VERSION
+ * @flags:	KVMW_RING_* of the ring
+ * @cpu:	the CPU whose probes write here
+ * @reserved:	0
+ * @data_size:	bytes of data, a power of two
+ * @data_head:	kernel: end of the last complete record (see above)
+ * @oldest:	kernel, overwrite mode: start of the oldest intact record
+ * @seq_next:	kernel: records produced, lost ones included (the @seq of
+ *		the next one)
+ * @lost:	kernel, discard mode: records that found the ring full
+ * @data_tail:	reader: how far it has consumed (discard mode)
+ *
+ * The kernel only writes the fields it owns and never reads them back;
+ * what a reader writes there besides @data_tail is ignored.
+ */
+struct kvmw_ring_ctrl {
+	__u32 version;
+	__u32 flags;
+	__u32 cpu;
+	__u32 reserved;
+	__u64 data_size;
+	__u64 data_head;
+	__u64 oldest;
+	__u64 seq_next;
+	__u64 lost;
+	__u64 pad0[1];
+	/* the reader's cache line */
+	__u64 data_tail;
+};
+
+#define KVMW_RING_CTRL_VERSION		1
+#define KVMW_RING_CTRL_TAIL_OFFSET	64
+
+/* struct kvmw_ev.type */
+#define KVMW_EV_TYPE_EXIT	1
+#define KVMW_EV_TYPE_MSR	2
+#define KVMW_EV_TYPE_PIO	3
+#define KVMW_EV_TYPE_MMIO	4
+#define KVMW_EV_TYPE_WAKEUP	5
+#define KVMW_EV_TYPE_HALT_POLL	6
+#define KVMW_EV_TYPE_DIRTY	7
+#define KVMW_EV_TYPE_LOAD	8
+#define KVMW_EV_TYPE_PUT	9
+#define KVMW_EV_TYPE_INJECT	10
+#define KVMW_EV_TYPE_PAGE_FAULT	11
+#define KVMW_EV_TYPE_HYPERCALL	12
+#define KVMW_EV_TYPE_VM_CREATE	13
+#define KVMW_EV_TYPE_VM_GONE	14
+#define KVMW_EV_TYPE_TEST	15	/* KVMW_IOC_TEST_EVENTS only */
+
+#define KVMW_EV_MAX_SIZE	256
+#define KVMW_EV_NO_VCPU		0xffffffffU
+
+/**
+ * struct kvmw_ev - header of every record in a ring
+ * @type:	KVMW_EV_TYPE_*
+ * @size:	bytes of the record, header included
+ * @vcpu_id:	KVM's vcpu_id, or KVMW_EV_NO_VCPU
+ * @seq:	records this ring produced before this one, lost included
+ * @time_ns:	CLOCK_MONOTONIC when the probe ran
+ * @vm:		serial of the VM (struct kvmw_rec_vm.serial), 0 if none
+ * @pid:	process that created the VM
+ * @tid:	thread the probe ran on
+ */
+struct kvmw_ev {
+	__u16 type;
+	__u16 size;
+	__u32 vcpu_id;
+	__u64 seq;
+	__u64 time_ns;
+	__u64 vm;
+	__s32 pid;
+	__s32 tid;
+};
+
+/*
+ * struct kvmw_ev_exit.flags. KVMW_EXIT_NEGATIVE: the entry clock was
+ * before the exit clock; @duration_ns is 0 and the statistics leave the
+ * exit untimed (negative_time).
+ */
+#define KVMW_EXIT_USER		(1U << 0)	/* went to the VMM */
+#define KVMW_EXIT_NEGATIVE	(1U << 1)
+#define KVMW_EXIT_DECODE_ERROR	(1U << 2)	/* @code is KVMW_CODE_OTHER */
+
+/*
+ * struct kvmw_ev_exit.key_kind: the breakdown key an exit touched, as
+ * KVMW_STAT_IOPORT, KVMW_STAT_MMIO or KVMW_STAT_MSR; 0 (KVMW_STAT_EXIT)
+ * when none.
+ */
+
+/**
+ * struct kvmw_ev_exit - KVMW_EV_TYPE_EXIT, written at the entry that
+ *	ends the exit (family KVMW_ENABLE_EXIT)
+ * @hdr:	header; @time_ns is that of the entry
+ * @isa:	KVMW_ISA_*
+ * @code:	exit reason as in struct kvmw_rec_stat.code
+ * @info1:	SVM exit_info_1, VMX exit qualification
+ * @info2:	SVM exit_info_2, VMX guest-physical address (EPT exits)
+ * @rip:	guest RIP at the exit
+ * @duration_ns: kvm_exit to kvm_entry, as statistics time it
+ * @key:	breakdown key (port, GPA, MSR index)
+ * @key_kind:	KVMW_STAT_* of @key, 0 if none
+ * @key_sub:	KVMW_SUB_* of @key
+ * @flags:	KVMW_EXIT_*
+ */
+struct kvmw_ev_exit {
+	struct kvmw_ev hdr;
+	__u32 isa;
+	__u32 code;
+	__u64 info1;
+	__u64 info2;
+	__u64 rip;
+	__u64 duration_ns;
+	__u64 key;
+	__u16 key_kind;
+	__u16 key_sub;
+	__u32 flags;
+};
+
+/** struct kvmw_ev_msr - KVMW_EV_TYPE_MSR, at kvm_msr (KVMW_ENABLE_IO) */
+struct kvmw_ev_msr {
+	struct kvmw_ev hdr;
+	__u32 index;
+	__u8 write;
+	__u8 exception;		/* KVM injected #GP */
+	__u16 reserved;
+	__u64 value;
+};
+
+/** struct kvmw_ev_pio - KVMW_EV_TYPE_PIO, at kvm_pio (KVMW_ENABLE_IO) */
+struct kvmw_ev_pio {
+	struct kvmw_ev hdr;
+	__u16 port;
+	__u8 in;		/* 1 IN, 0 OUT */
+	__u8 size;		/* bytes per access */
+	__u32 count;		/* accesses (string IO) */
+	__u64 value;		/* first value, if KVM had it */
+};
+
+/* struct kvmw_ev_mmio.type: KVM's KVM_TRACE_MMIO_* */
+#define KVMW_MMIO_READ_UNSATISFIED	0
+#define KVMW_MMIO_READ			1
+#define KVMW_MMIO_WRITE			2
+
+/** struct kvmw_ev_mmio - KVMW_EV_TYPE_MMIO, at kvm_mmio (KVMW_ENABLE_IO) */
+struct kvmw_ev_mmio {
+	struct kvmw_ev hdr;
+	__u32 type;
+	__u32 len;
+	__u64 gpa;
+	__u64 value;
+};
+
+/**
+ * struct kvmw_ev_wakeup - KVMW_EV_TYPE_WAKEUP, a vCPU leaves halt
+ *	(kvm_vcpu_wakeup, family KVMW_ENABLE_HALT)
+ * @halt_ns:	time spent halted (polling and waiting)
+ * @waited:	1 if it slept, 0 if halt polling caught the wake-up
+ * @valid:	1 if the wake-up was for a reason to run (not spurious)
+ */
+struct kvmw_ev_wakeup {
+	struct kvmw_ev hdr;
+	__u64 halt_ns;
+	__u8 waited;
+	__u8 valid;
+	__u8 reserved[6];
+};
+
+/**
+ * struct kvmw_ev_halt_poll - KVMW_EV_TYPE_HALT_POLL, the halt-polling
+ *	window changed (kvm_halt_poll_ns, family KVMW_ENABLE_HALT)
+ */
+struct kvmw_ev_halt_poll {
+	struct kvmw_ev hdr;
+	__u32 old_ns;
+	__u32 new_ns;
+	__u8 grow;		/* 1 grow, 0 shrink */
+	__u8 reserved[7];
+};
+
+/**
+ * struct kvmw_ev_dirty - KVMW_EV_TYPE_DIRTY, KVM marked a guest page
+ *	dirty in a memslot with dirty logging on (family KVMW_ENABLE_DIRTY)
+ * @gfn:	guest frame number
+ * @rel_gfn:	@gfn - the slot's first gfn
+ * @npages:	pages in the slot
+ * @hva:	the slot's userspace address
+ * @slot:	slot id (address space in bits 16 and up, as KVM's)
+ * @reserved:	0
+ *
+ * @vcpu_id is the vCPU whose thread dirtied it, or KVMW_EV_NO_VCPU (e.g.
+ * a write by KVM on behalf of the VMM).
+ */
+struct kvmw_ev_dirty {
+	struct kvmw_ev hdr;
+	__u64 gfn;
+	__u64 rel_gfn;
+	__u64 npages;
+	__u64 hva;
+	__u32 slot;
+	__u32 reserved;
+};
+
+/* How a vCPU left its physical CPU: struct kvmw_ev_put.how */
+#define KVMW_PUT_PREEMPTED	1	/* runnable, preempted */
+#define KVMW_PUT_BLOCKED	2	/* slept in KVM_RUN (mostly: halted) */
+#define KVMW_PUT_USER		3	/* KVM_RUN or another vCPU ioctl ended */
+
+/**
+ * struct kvmw_ev_load - KVMW_EV_TYPE_LOAD, a vCPU is loaded on a
+ *	physical CPU (kvm_arch_vcpu_load, family KVMW_ENABLE_SCHED)
+ * @pcpu:	physical CPU
+ * @prev_pcpu:	physical CPU of the previous put, ~0 if none seen
+ * @off_ns:	time since that put, 0 if none seen
+ * @prev_how:	KVMW_PUT_* of that put, 0 if none seen
+ * @reserved:	0
+ */
+struct kvmw_ev_load {
+	struct kvmw_ev hdr;
+	__u32 pcpu;
+	__u32 prev_pcpu;
+	__u64 off_ns;
+	__u32 prev_how;
+	__u32 reserved;
+};
+
+/**
+ * struct kvmw_ev_put - KVMW_EV_TYPE_PUT, a vCPU leaves its physical CPU
+ *	(kvm_arch_vcpu_put, family KVMW_ENABLE_SCHED)
+ * @pcpu:	physical CPU
+ * @how:	KVMW_PUT_*
+ * @run_ns:	time since its load, 0 if none seen
+ */
+struct kvmw_ev_put {
+	struct kvmw_ev hdr;
+	__u32 pcpu;
+	__u32 how;
+	__u64 run_ns;
+};
+
+/* struct kvmw_ev_inject.kind */
+#define KVMW_INJ_IRQ		1	/* external interrupt (kvm_inj_virq) */
+#define KVMW_INJ_SOFT		2	/* software interrupt (INTn) */
+#define KVMW_INJ_EXCEPTION	3	/* exception (kvm_inj_exception) */
+
+/**
+ * struct kvmw_ev_inject - KVMW_EV_TYPE_INJECT, an event is injected into
+ *	the guest at the next entry (family KVMW_ENABLE_IRQ)
+ */
+struct kvmw_ev_inject {
+	struct kvmw_ev hdr;
+	__u32 vector;
+	__u16 kind;
+	__u8 reinjected;
+	__u8 has_error;
+	__u32 error_code;
+	__u32 reserved;
+};
+
+/**
+ * struct kvmw_ev_page_fault - KVMW_EV_TYPE_PAGE_FAULT, an NPT or EPT
+ *	fault, written at the entry that ends its exit (KVMW_ENABLE_PF)
+ * @gpa:	faulting guest-physical address
+ * @error_code:	SVM: the NPF error code; VMX: the exit qualification
+ * @duration_ns: handling time, kvm_exit to kvm_entry
+ */
+struct kvmw_ev_page_fault {
+	struct kvmw_ev hdr;
+	__u64 gpa;
+	__u64 error_code;
+	__u64 duration_ns;
+};
+
+/** struct kvmw_ev_hypercall - KVMW_EV_TYPE_HYPERCALL (KVMW_ENABLE_HCALL) */
+struct kvmw_ev_hypercall {
+	struct kvmw_ev hdr;
+	__u64 nr;
+	__u64 args[4];
+};
+
+/**
+ * struct kvmw_ev_vm - KVMW_EV_TYPE_VM_CREATE and _VM_GONE (KVMW_ENABLE_VM)
+ * @ppid:	parent of the creator
+ * @nr_vcpus:	vCPUs it had (0 at creation)
+ * @id:		"<pid>-<fd>" as struct kvmw_rec_vm.id
+ */
+struct kvmw_ev_vm {
+	struct kvmw_ev hdr;
+	__s32 ppid;
+	__u32 nr_vcpus;
+	char id[32];
+};
+
+/**
+ * struct kvmw_ev_test - KVMW_EV_TYPE_TEST, written by KVMW_IOC_TEST_EVENTS
+ * @producer:	0 from the ioctl's loop, 1 from its nested hrtimer
+ * @words:	64-bit words in @check after this field
+ * @index:	per-producer index, from 0
+ * @check:	@words words, word i = index * 0x9e3779b97f4a7c15 + i
+ */
+struct kvmw_ev_test {
+	struct kvmw_ev hdr;
+	__u32 producer;
+	__u32 words;
+	__u64 index;
+	__u64 check[];
+};
+
+/*
+ * struct kvmw_test_events.flags: KVMW_TEST_NESTED also writes from an
+ * hrtimer on the same CPU every @nested_period_ns, interrupting the loop.
+ */
+#define KVMW_TEST_NESTED	(1U << 0)
+#define KVMW_TEST_FLAGS		0x1U
+
+/**
+ * struct kvmw_test_events - KVMW_IOC_TEST_EVENTS, read and filled
+ * @size:	in: caller's sizeof(); out: bytes the kernel knows
+ * @flags:	in: KVMW_TEST_*
+ * @count:	in: records the loop writes, 1 to 100,000,000
+ * @words:	in: check words per record, 0 to 16 (record size varies:
+ *		index % (@words + 1) words)
+ * @nested_period_ns: in: hrtimer period, >= 10000 with KVMW_TEST_NESTED
+ * @cpu:	out: the CPU it ran on
+ * @produced:	out: records of the loop (= @count)
+ * @nested:	out: records the hrtimer wrote
+ * @elapsed_ns:	out: time the loop took
+ *
+ * Debug only: fails with EPERM unless the module was loaded with
+ * test_events=1. Writes into this file's ring of the caller's CPU only,
+ * with preemption disabled in batches of 256 records, so that the loss
+ * accounting can be tested at a known rate.
+ */
+struct kvmw_test_events {
+	__u32 size;
+	__u32 flags;
+	__u64 count;
+	__u32 words;
+	__u32 cpu;
+	__u64 nested_period_ns;
+	__u64 produced;
+	__u64 nested;
+	__u64 elapsed_ns;
+};
+
+#define KVMW_TEST_EVENTS_SIZE_VER0	56
 
 #define KVMW_IOC_MAGIC		0xB7
 #define KVMW_IOC_VERSION	_IOWR(KVMW_IOC_MAGIC, 0x00, struct kvmw_version)
@@ -506,5 +973,7 @@ struct kvmw_enable {
 #define KVMW_IOC_ENABLE		_IOW(KVMW_IOC_MAGIC, 0x04, struct kvmw_enable)
 /* Take this file's baseline: its later snapshots count from now. Arg 0. */
 #define KVMW_IOC_RESET		_IO(KVMW_IOC_MAGIC, 0x05)
+#define KVMW_IOC_RING_SETUP	_IOWR(KVMW_IOC_MAGIC, 0x06, struct kvmw_ring_setup)
+#define KVMW_IOC_TEST_EVENTS	_IOWR(KVMW_IOC_MAGIC, 0x07, struct kvmw_test_events)
 
 #endif /* _UAPI_LINUX_KVMWATCH_H */

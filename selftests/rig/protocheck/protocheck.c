@@ -34,5 +34,14 @@ int kvmw_protocheck(void)
 	       register_trace_kvm_pio(kvmw_probe_kvm_pio, NULL) |
 	       register_trace_kvm_mmio(kvmw_probe_kvm_mmio, NULL) |
 	       register_trace_kvm_userspace_exit(kvmw_probe_kvm_userspace_exit,
-						 NULL);
+						 NULL) |
+	       register_trace_kvm_page_fault(kvmw_probe_kvm_page_fault, NULL) |
+	       register_trace_kvm_vcpu_wakeup(kvmw_probe_kvm_vcpu_wakeup,
+					      NULL) |
+	       register_trace_kvm_halt_poll_ns(kvmw_probe_kvm_halt_poll_ns,
+					       NULL) |
+	       register_trace_kvm_inj_virq(kvmw_probe_kvm_inj_virq, NULL) |
+	       register_trace_kvm_inj_exception(kvmw_probe_kvm_inj_exception,
+						NULL) |
+	       register_trace_kvm_hypercall(kvmw_probe_kvm_hypercall, NULL);
 }
