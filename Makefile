@@ -7,6 +7,9 @@
 #   make demo            a real guest, a real diagnosis
 #   make bench           overhead against perf, trace-cmd, bpftrace, kvm_stat
 #                        (docs/BENCHMARKS.md; about 7 minutes)
+#   make bench-events    events mode against trace-cmd and perf kvm record
+#   make fuzz            fuzz the recording reader for FUZZ_TIME seconds (60;
+#                        clang, libFuzzer; fuzz/README.md)
 #   make install         module + tools into DESTDIR
 #   make dkms-install    register, build and install through DKMS
 
@@ -21,7 +24,7 @@ MODULE_SRC := Kbuild Makefile dkms.conf module uapi
 
 .PHONY: all module tools selftests unit check demo install install-module \
 	install-tools dkms-install dkms-uninstall clean clean-module \
-	bench bench-wall bench-callgrind
+	bench bench-wall bench-events bench-callgrind fuzz
 
 all: module tools
 
@@ -55,8 +58,16 @@ bench: bench-callgrind
 bench-wall:
 	./bench/run.sh
 
+# Events mode ("kvmwatch record") against trace-cmd record of the same
+# tracepoints and perf kvm stat record, one boot under -icount.
+bench-events:
+	./bench/run.sh -I -E
+
 bench-callgrind:
 	$(MAKE) -C bench/callgrind
+
+fuzz:
+	$(MAKE) -C fuzz run
 
 install: install-module install-tools
 

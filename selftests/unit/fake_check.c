@@ -50,13 +50,16 @@ int main(void)
 	u.e.flags = 1;
 	try(fd, "enable flags", KVMW_IOC_ENABLE, &u);
 	RESET_U(e);
-	u.e.families = 2;
+	u.e.families = KVMW_ENABLE_ALL + 1;
 	try(fd, "enable unknown family", KVMW_IOC_ENABLE, &u);
 	RESET_U(e);
-	u.e.size = 24;
-	u.big[20] = 1;
+	u.e.families = KVMW_ENABLE_EXIT;
+	try(fd, "enable events without rings", KVMW_IOC_ENABLE, &u);
+	RESET_U(e);
+	u.e.size = 32;
+	u.big[28] = 1;
 	try(fd, "enable larger, non-zero tail", KVMW_IOC_ENABLE, &u);
-	u.big[20] = 0;
+	u.big[28] = 0;
 	try(fd, "enable larger, zero tail", KVMW_IOC_ENABLE, &u);
 
 	RESET_U(f);

@@ -20,7 +20,18 @@
  *   KVMW_FAKE_LOG         append one line per statistics ioctl to this
  *                         file ("enable families=0x1", "filter flags=0x3
  *                         pid=12 vcpu=0 vm=", "reset", "snapshot
- *                         flags=0x7 buf_len=N", "snapshot ENOSPC used=N")
+ *                         flags=0x7 buf_len=N", "snapshot ENOSPC used=N");
+ *                         for the event stream, "ring_setup pages=N
+ *                         flags=0x1" and "enable min_duration=N" (if not 0)
+ *   KVMW_FAKE_EVENTS      a file of event records (struct kvmw_ev and
+ *                         body, back to back) written into the rings when
+ *                         event families are first enabled, in the ring
+ *                         of CPU (the record's seq field) % 2, with the
+ *                         discard-mode protocol: those that do not fit
+ *                         are lost
+ *
+ * KVMW_IOC_RING_SETUP makes two CPUs' rings in a memfd, which mmap() of
+ * the device maps; it validates as the module does (EINVAL, EBUSY).
  *
  * The statistics ioctls validate their argument as the module does:
  * structures smaller than their first version, unknown flags or families,
@@ -42,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -207,17 +219,131 @@ static int get_struct(void *k, size_t ksize, const void *uarg, __u32 ver0)
 	return 0;
 }
 
+static unsigned char *snap_stream_file(const char *path, size_t *len);
+
+/* The event rings: two CPUs' worth in a memfd. */
+#define FAKE_RINGS	2
+static int ring_fd = -1;
+static struct kvmw_ring_setup ring_setup;
+static __u64 ring_seq[FAKE_RINGS];
+static int events_written;
+
+static int fake_ring_setup(void *arg)
+{
+	__u32 usize = *(__u32 *)arg;
+	long page = sysconf(_SC_PAGESIZE);
+	struct kvmw_ring_setup s;
+	struct kvmw_ring_ctrl c;
+	unsigned int i;
+
+	if (get_struct(&s, sizeof(s), arg, KVMW_RING_SETUP_SIZE_VER0))
+		return -1;
+	if (!s.data_pages)
+		s.data_pages = KVMW_RING_PAGES_DEFAULT;
+	s.data_size = (__u64)s.data_pages * page;
+	if (!s.watermark)
+		s.watermark = s.data_size / 4;
+	if ((s.flags & ~KVMW_RING_FLAGS) || s.data_pages < 2 ||
+	    s.data_pages > KVMW_RING_PAGES_MAX ||
+	    (s.data_pages & (s.data_pages - 1)) ||
+	    s.watermark > s.data_size / 2) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (ring_fd >= 0) {
+		errno = EBUSY;
+		return -1;
+	}
+	s.nr_rings = FAKE_RINGS;
+	s.page_size = page;
+	s.mmap_stride = s.data_size + page;
+	ring_fd = memfd_create("fake-rings", MFD_CLOEXEC);
+	if (ring_fd < 0 || ftruncate(ring_fd, FAKE_RINGS * s.mmap_stride))
+		return -1;
+	for (i = 0; i < FAKE_RINGS; i++) {
+		c = (struct kvmw_ring_ctrl){ .version = KVMW_RING_CTRL_VERSION,
+			.flags = s.flags, .cpu = i, .data_size = s.data_size };
+		if (pwrite(ring_fd, &c, sizeof(c), i * s.mmap_stride) !=
+		    sizeof(c))
+			return -1;
+	}
+	ring_setup = s;
+	fake_log("ring_setup pages=%u flags=%#x", s.data_pages, s.flags);
+	s.size = sizeof(s);
+	memcpy(arg, &s, usize < sizeof(s) ? usize : sizeof(s));
+	return 0;
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *(*real)(void *, size_t, int, int, int, off_t) =
+		dlsym(RTLD_NEXT, "mmap");
+
+	if (fd >= 0 && fd == fake_fd) {
+		if (ring_fd < 0) {
+			errno = ENODEV;
+			return MAP_FAILED;
+		}
+		fd = ring_fd;
+	}
+	return real(addr, len, prot, flags, fd, off);
+}
+
+/* KVMW_FAKE_EVENTS into the rings, as a discard-mode producer. */
+static void write_events(void)
+{
+	size_t len, off = 0, i, map_len = FAKE_RINGS * ring_setup.mmap_stride;
+	unsigned char *buf = snap_stream_file(getenv("KVMW_FAKE_EVENTS"), &len);
+	unsigned char *map, *ring;
+	struct kvmw_ring_ctrl *c;
+	struct kvmw_ev h;
+	unsigned int cpu;
+
+	map = buf ? mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 ring_fd, 0) : MAP_FAILED;
+	while (map != MAP_FAILED && len - off >= sizeof(h)) {
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.size < sizeof(h) || h.size > len - off)
+			break;
+		cpu = h.seq % FAKE_RINGS;
+		c = (void *)(map + cpu * ring_setup.mmap_stride);
+		ring = map + cpu * ring_setup.mmap_stride + ring_setup.page_size;
+		h.seq = ring_seq[cpu]++;
+		memcpy(buf + off, &h, sizeof(h));
+		if (c->data_head + h.size - c->data_tail > ring_setup.data_size) {
+			c->lost++;
+		} else {
+			for (i = 0; i < h.size; i++)
+				ring[(c->data_head + i) % ring_setup.data_size] =
+					buf[off + i];
+			__atomic_store_n(&c->data_head, c->data_head + h.size,
+					 __ATOMIC_RELEASE);
+		}
+		c->seq_next = ring_seq[cpu];
+		off += h.size;
+	}
+	if (map != MAP_FAILED)
+		munmap(map, map_len);
+	free(buf);
+}
+
 static int fake_enable(void *arg)
 {
 	struct kvmw_enable e;
 
 	if (get_struct(&e, sizeof(e), arg, KVMW_ENABLE_SIZE_VER0))
 		return -1;
-	if (e.flags || (e.families & ~KVMW_ENABLE_ALL)) {
+	if (e.flags || (e.families & ~KVMW_ENABLE_ALL) ||
+	    ((e.families & KVMW_ENABLE_EVENTS) && ring_fd < 0)) {
 		errno = EINVAL;
 		return -1;
 	}
 	fake_log("enable families=%#llx", (unsigned long long)e.families);
+	if (e.min_duration_ns)
+		fake_log("enable min_duration=%llu",
+			 (unsigned long long)e.min_duration_ns);
+	if ((e.families & KVMW_ENABLE_EVENTS) && !events_written++)
+		write_events();
 	return 0;
 }
 
@@ -240,15 +366,36 @@ static int fake_filter(void *arg)
 	return 0;
 }
 
+/* A whole file; NULL for none or an empty one. */
+static unsigned char *snap_stream_file(const char *path, size_t *len)
+{
+	unsigned char *buf = NULL;
+	FILE *f = path ? fopen(path, "rb") : NULL;
+	long l;
+
+	*len = 0;
+	if (f && !fseek(f, 0, SEEK_END) && (l = ftell(f)) > 0 &&
+	    !fseek(f, 0, SEEK_SET)) {
+		buf = malloc(l);
+		if (buf && fread(buf, 1, l, f) == (size_t)l)
+			*len = l;
+	}
+	if (f)
+		fclose(f);
+	if (!*len) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
 /* The n-th file of KVMW_FAKE_SNAPSHOT, read whole; NULL for none. */
 static unsigned char *snap_stream(unsigned int n, size_t *len)
 {
 	const char *spec = getenv("KVMW_FAKE_SNAPSHOT");
 	char *copy, *item, *save, *pick = NULL;
-	unsigned char *buf = NULL;
+	unsigned char *buf;
 	unsigned int i = 0;
-	FILE *f;
-	long l;
 
 	*len = 0;
 	if (!spec || !*spec)
@@ -260,15 +407,7 @@ static unsigned char *snap_stream(unsigned int n, size_t *len)
 		if (i++ == n)
 			break;
 	}
-	f = pick ? fopen(pick, "rb") : NULL;
-	if (f && !fseek(f, 0, SEEK_END) && (l = ftell(f)) > 0 &&
-	    !fseek(f, 0, SEEK_SET)) {
-		buf = malloc(l);
-		if (buf && fread(buf, 1, l, f) == (size_t)l)
-			*len = l;
-	}
-	if (f)
-		fclose(f);
+	buf = snap_stream_file(pick, len);
 	free(copy);
 	return buf;
 }
@@ -369,6 +508,8 @@ int ioctl(int fd, unsigned long req, ...)
 		return fake_filter(arg);
 	case KVMW_IOC_SNAPSHOT:
 		return fake_snapshot(arg);
+	case KVMW_IOC_RING_SETUP:
+		return fake_ring_setup(arg);
 	case KVMW_IOC_RESET:
 		if (arg) {
 			errno = EINVAL;

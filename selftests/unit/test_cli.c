@@ -1004,6 +1004,7 @@ static void test_fake_validates(void)
 		   "enable size below VER0: EINVAL\n"
 		   "enable flags: EINVAL\n"
 		   "enable unknown family: EINVAL\n"
+		   "enable events without rings: EINVAL\n"
 		   "enable larger, non-zero tail: E2BIG\n"
 		   "enable larger, zero tail: ok\n"
 		   "filter none: ok\n"

@@ -177,16 +177,69 @@ static void test_stats_layout(void)
 	tap_eq_u64(KVMW_SNAPSHOT_SIZE_VER0, 48, "KVMW_SNAPSHOT_SIZE_VER0");
 	tap_eq_u64(sizeof(struct kvmw_filter), 48, "sizeof(struct kvmw_filter)");
 	tap_eq_u64(KVMW_FILTER_SIZE_VER0, 48, "KVMW_FILTER_SIZE_VER0");
-	tap_eq_u64(sizeof(struct kvmw_enable), 16, "sizeof(struct kvmw_enable)");
+	tap_eq_u64(sizeof(struct kvmw_enable), 24, "sizeof(struct kvmw_enable)");
 	tap_eq_u64(KVMW_ENABLE_SIZE_VER0, 16, "KVMW_ENABLE_SIZE_VER0");
+	tap_eq_u64(KVMW_ENABLE_SIZE_VER1, 24, "KVMW_ENABLE_SIZE_VER1");
 	tap_eq_u64(KVMW_IOC_SNAPSHOT, 0xc030b702, "KVMW_IOC_SNAPSHOT value");
 	tap_eq_u64(KVMW_IOC_SET_FILTER, 0x4030b703, "KVMW_IOC_SET_FILTER value");
-	tap_eq_u64(KVMW_IOC_ENABLE, 0x4010b704, "KVMW_IOC_ENABLE value");
+	tap_eq_u64(KVMW_IOC_ENABLE, 0x4018b704, "KVMW_IOC_ENABLE value");
 	tap_eq_u64(KVMW_IOC_RESET, 0xb705, "KVMW_IOC_RESET value");
+	tap_eq_u64(KVMW_IOC_RING_SETUP, 0xc028b706,
+		   "KVMW_IOC_RING_SETUP value");
+	tap_eq_u64(KVMW_IOC_TEST_EVENTS, 0xc038b707,
+		   "KVMW_IOC_TEST_EVENTS value");
 	tap_eq_u64(KVMW_HIST_BUCKETS, 32, "KVMW_HIST_BUCKETS");
 	tap_eq_u64(KVMW_HIST_SHIFT, 8, "KVMW_HIST_SHIFT");
 	tap_eq_u64(KVMW_ISA_VMX, 1, "KVMW_ISA_VMX is KVM's KVM_ISA_VMX");
 	tap_eq_u64(KVMW_ISA_SVM, 2, "KVMW_ISA_SVM is KVM's KVM_ISA_SVM");
+}
+
+/* The event stream's structures are ABI: sizes and offsets never move. */
+static void test_events_layout(void)
+{
+	tap_eq_u64(sizeof(struct kvmw_ring_setup), 40,
+		   "sizeof(struct kvmw_ring_setup)");
+	tap_eq_u64(KVMW_RING_SETUP_SIZE_VER0, 40, "KVMW_RING_SETUP_SIZE_VER0");
+	tap_eq_u64(sizeof(struct kvmw_ring_ctrl), 72,
+		   "sizeof(struct kvmw_ring_ctrl)");
+	tap_eq_u64(offsetof(struct kvmw_ring_ctrl, data_tail),
+		   KVMW_RING_CTRL_TAIL_OFFSET,
+		   "data_tail on the reader's own cache line");
+	CHECK_FIELD(struct kvmw_ring_ctrl, data_head, 24, 8);
+	CHECK_FIELD(struct kvmw_ring_ctrl, oldest, 32, 8);
+	CHECK_FIELD(struct kvmw_ring_ctrl, seq_next, 40, 8);
+	CHECK_FIELD(struct kvmw_ring_ctrl, lost, 48, 8);
+	tap_eq_u64(sizeof(struct kvmw_ev), 40, "sizeof(struct kvmw_ev)");
+	CHECK_FIELD(struct kvmw_ev, seq, 8, 8);
+	CHECK_FIELD(struct kvmw_ev, time_ns, 16, 8);
+	CHECK_FIELD(struct kvmw_ev, vm, 24, 8);
+	tap_eq_u64(sizeof(struct kvmw_ev_exit), 96, "sizeof(struct kvmw_ev_exit)");
+	CHECK_FIELD(struct kvmw_ev_exit, duration_ns, 72, 8);
+	tap_eq_u64(sizeof(struct kvmw_ev_msr), 56, "sizeof(struct kvmw_ev_msr)");
+	tap_eq_u64(sizeof(struct kvmw_ev_pio), 56, "sizeof(struct kvmw_ev_pio)");
+	tap_eq_u64(sizeof(struct kvmw_ev_mmio), 64, "sizeof(struct kvmw_ev_mmio)");
+	tap_eq_u64(sizeof(struct kvmw_ev_wakeup), 56,
+		   "sizeof(struct kvmw_ev_wakeup)");
+	tap_eq_u64(sizeof(struct kvmw_ev_halt_poll), 56,
+		   "sizeof(struct kvmw_ev_halt_poll)");
+	tap_eq_u64(sizeof(struct kvmw_ev_dirty), 80,
+		   "sizeof(struct kvmw_ev_dirty)");
+	tap_eq_u64(sizeof(struct kvmw_ev_load), 64, "sizeof(struct kvmw_ev_load)");
+	tap_eq_u64(sizeof(struct kvmw_ev_put), 56, "sizeof(struct kvmw_ev_put)");
+	tap_eq_u64(sizeof(struct kvmw_ev_inject), 56,
+		   "sizeof(struct kvmw_ev_inject)");
+	tap_eq_u64(sizeof(struct kvmw_ev_page_fault), 64,
+		   "sizeof(struct kvmw_ev_page_fault)");
+	tap_eq_u64(sizeof(struct kvmw_ev_hypercall), 80,
+		   "sizeof(struct kvmw_ev_hypercall)");
+	tap_eq_u64(sizeof(struct kvmw_ev_vm), 80, "sizeof(struct kvmw_ev_vm)");
+	tap_eq_u64(sizeof(struct kvmw_ev_test), 56, "sizeof(struct kvmw_ev_test)");
+	tap_eq_u64(sizeof(struct kvmw_test_events), 56,
+		   "sizeof(struct kvmw_test_events)");
+	tap_eq_u64(KVMW_TEST_EVENTS_SIZE_VER0, 56,
+		   "KVMW_TEST_EVENTS_SIZE_VER0");
+	tap_eq_u64(KVMW_ENABLE_EVENTS | KVMW_ENABLE_STATS, KVMW_ENABLE_ALL,
+		   "every family is in KVMW_ENABLE_ALL");
 }
 
 void test_uapi(void)
@@ -196,4 +249,5 @@ void test_uapi(void)
 	test_ioctls();
 	test_constants();
 	test_stats_layout();
+	test_events_layout();
 }

@@ -19,6 +19,11 @@ void test_report(void);
 void test_cli(void);
 void test_stats_api(void);
 void test_btf(void);
+void test_ring(void);
+void test_evfmt(void);
+void test_trace_cli(void);
+void test_evagg(void);
+void test_recfile(void);
 
 /*
  * Capture what a function writes to a FILE: open_memstream() based, so

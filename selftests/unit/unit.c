@@ -49,5 +49,10 @@ int main(void)
 	test_cli();
 	test_stats_api();
 	test_btf();
+	test_ring();
+	test_evfmt();
+	test_trace_cli();
+	test_evagg();
+	test_recfile();
 	return tap_finish();
 }

@@ -33,6 +33,12 @@ extern const char kvmw_counters_usage[];
 
 int kvmw_cmd_stat(const struct kvmw_cmd *cmd, int argc, char **argv);
 extern const char kvmw_stat_usage[];
+int kvmw_cmd_trace(const struct kvmw_cmd *cmd, int argc, char **argv);
+extern const char kvmw_trace_usage[];
+int kvmw_cmd_record(const struct kvmw_cmd *cmd, int argc, char **argv);
+extern const char kvmw_record_usage[];
+int kvmw_cmd_report(const struct kvmw_cmd *cmd, int argc, char **argv);
+extern const char kvmw_report_usage[];
 int kvmw_cmd_check(const struct kvmw_cmd *cmd, int argc, char **argv);
 extern const char kvmw_check_usage[];
 

@@ -19,7 +19,8 @@ const char *kvmw_dev_path(void)
 int kvmw_dev_open(void)
 {
 	const char *path = kvmw_dev_path();
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Read-write: readers of the event stream map the control pages. */
+	int fd = open(path, O_RDWR | O_CLOEXEC);
 	int err = errno;
 
 	if (fd >= 0)

@@ -529,6 +529,9 @@ struct kvmw_enable {
  * into the ring of the CPU it runs on. Rings belong to the file: several
  * recorders run at once, each with its own rings, filter and families.
  *
+ * The file must be open for reading and writing to map the control
+ * pages.
+ *
  * Layout. Ring @cpu occupies @mmap_stride bytes of the file's mmap space
  * from offset @cpu * @mmap_stride (struct kvmw_ring_setup): first one
  * control page (struct kvmw_ring_ctrl), mapped on its own with
@@ -555,8 +558,8 @@ struct kvmw_enable {
  *
  * Reading, overwrite mode (KVMW_RING_OVERWRITE). The producer never waits
  * and never loses a record at write time: it overwrites the oldest ones,
- * moving @oldest past them before it writes. data_tail is ignored by the
- * kernel. A reader starts at max(its position, oldest), copies each
+ * moving @oldest past them before it writes. data_tail is used only by
+ * poll() (below): a reader keeps it at its position. A reader starts at max(its position, oldest), copies each
  * record out, then (after a read barrier) reloads @oldest: if @oldest
  * passed the record's start, the copy may be torn and is thrown away.
  * Every record's @seq is its ring's count of records produced before it,
@@ -566,13 +569,14 @@ struct kvmw_enable {
  *
  * Interrupted producers. A probe interrupted by another probe on the
  * same CPU (an interrupt, or a nested tracepoint) both write correctly:
- * space is reserved with a local compare-and-exchange, and data_head
- * moves only when the outermost writer on that CPU has finished, so it
- * never covers a record still being written.
+ * space and sequence number are taken together with interrupts disabled
+ * for a few instructions, and data_head moves only when the outermost
+ * writer on that CPU has finished, so it never covers a record still
+ * being written.
  *
  * Wake-ups. poll() reports EPOLLIN when some ring holds at least
- * @watermark bytes past its data_tail (in overwrite mode: written since
- * the last wake-up). Probes never wake a reader themselves (they may run
+ * @watermark bytes past its data_tail (in overwrite mode also when the
+ * producer lapped data_tail). Probes never wake a reader themselves (they may run
  * under the scheduler's locks or in hard-IRQ context): the wake-up is
  * deferred through irq_work.
  *
