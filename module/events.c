@@ -72,16 +72,18 @@ void kvmw_ev_emit(u64 family, const struct kvmw_vm *vm, u32 vcpu_id,
 }
 
 /*
- * kvm_exit: remember what the EXIT record needs and the statistics do
- * not keep. @now is the statistics' exit time: kvmw_ev_exit_end() knows
- * the exit is this one when the open exit's time matches.
+ * kvm_exit, after the statistics opened the exit: remember what the EXIT
+ * record needs and the statistics do not keep, tagged with the exit's
+ * number (stats.exits, never 0 once an exit was seen), so that
+ * kvmw_ev_exit_end() uses it only for this very exit. An exit that was
+ * open when the family was enabled has no record.
  */
 void kvmw_ev_exit_begin(struct kvmw_vcpu *v, u32 isa, u32 code, u64 info1,
-			u64 info2, u64 rip, bool decoded, u64 now)
+			u64 info2, u64 rip, bool decoded)
 {
 	struct kvmw_vcpu_ev *e = &v->ev;
 
-	e->t0 = now;
+	e->exit = v->stats.exits;
 	e->isa = isa;
 	e->code = code;
 	e->info1 = info1;
@@ -115,11 +117,14 @@ void kvmw_ev_exit_end(struct kvmw_vcpu *v, u64 now, u32 gen)
 	struct kvmw_ev_exit r;
 	u64 dur;
 
-	if (!s->open || s->o_gen != gen || e->t0 != s->o_t0)
+	if (!s->open || s->o_gen != gen || e->exit != s->exits)
 		return;
 	dur = now - s->o_t0;
-	if (e->pf_t0 == e->t0 && (s64)dur >= 0)
-		kvmw_ev_page_fault(v, dur);
+	if (e->pf_exit == e->exit) {
+		e->pf_exit = 0;
+		if ((s64)dur >= 0)
+			kvmw_ev_page_fault(v, dur);
+	}
 	if (!kvmw_ev_on(KVMW_ENABLE_EXIT))
 		return;
 	memset(&r, 0, sizeof(r));

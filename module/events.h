@@ -38,7 +38,7 @@ void kvmw_ev_emit(u64 family, const struct kvmw_vm *vm, u32 vcpu_id,
 
 /* Probe helpers (probes.c, probes_ev.c). */
 void kvmw_ev_exit_begin(struct kvmw_vcpu *v, u32 isa, u32 code, u64 info1,
-			u64 info2, u64 rip, bool decoded, u64 now);
+			u64 info2, u64 rip, bool decoded);
 void kvmw_ev_exit_end(struct kvmw_vcpu *v, u64 now, u32 gen);
 void kvmw_ev_vm(u16 type, const struct kvmw_vm *vm);
 

@@ -52,7 +52,7 @@ static void kvmw_test_write(struct kvmw_rings *r, u32 producer, u64 index,
 	rec.t.hdr.time_ns = ktime_get_mono_fast_ns();
 	rec.t.hdr.vm = 0;
 	rec.t.hdr.pid = 0;
-	rec.t.hdr.tid = 0;
+	rec.t.hdr.tid = task_pid_nr(current);
 	rec.t.producer = producer;
 	rec.t.words = words;
 	rec.t.index = index;
@@ -114,8 +114,8 @@ long kvmw_evc_test(struct kvmw_evc *c, void __user *uarg)
 		nest.rings = r;
 		nest.period_ns = t.nested_period_ns;
 		nest.words = t.words;
-		hrtimer_init(&nest.timer, CLOCK_MONOTONIC,
-			     HRTIMER_MODE_REL_PINNED_HARD);
+		hrtimer_init_on_stack(&nest.timer, CLOCK_MONOTONIC,
+				      HRTIMER_MODE_REL_PINNED_HARD);
 		nest.timer.function = kvmw_test_nested;
 		hrtimer_start(&nest.timer, ns_to_ktime(nest.period_ns),
 			      HRTIMER_MODE_REL_PINNED_HARD);
@@ -134,8 +134,10 @@ long kvmw_evc_test(struct kvmw_evc *c, void __user *uarg)
 		cond_resched();
 	}
 	t.elapsed_ns = ktime_get_ns() - start;
-	if (t.flags & KVMW_TEST_NESTED)
+	if (t.flags & KVMW_TEST_NESTED) {
 		hrtimer_cancel(&nest.timer);
+		destroy_hrtimer_on_stack(&nest.timer);
+	}
 	t.produced = i;
 	t.nested = nest.index;
 	t.size = sizeof(t);

@@ -78,8 +78,7 @@ void kvmw_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 		if (ok)
 			kvmw_decode_more(isa, v->last_vmcb, e.code, &info1,
 					 &info2);
-		kvmw_ev_exit_begin(v, isa, e.code, info1, info2, e.rip, ok,
-				   now);
+		kvmw_ev_exit_begin(v, isa, e.code, info1, info2, e.rip, ok);
 	}
 }
 

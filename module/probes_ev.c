@@ -36,7 +36,7 @@ void kvmw_probe_kvm_page_fault(void *data, struct kvm_vcpu *vcpu,
 	}
 	if (!v->stats.open)
 		return;
-	v->ev.pf_t0 = v->stats.o_t0;
+	v->ev.pf_exit = v->stats.exits;
 	v->ev.pf_gpa = fault_address;
 	v->ev.pf_err = error_code;
 }

@@ -21,14 +21,14 @@ struct task_struct;
  * (events.c, probes_ev.c).
  */
 struct kvmw_vcpu_ev {
-	u64 t0;			/* statistics' time of the exit it describes */
+	u64 exit;		/* the exit it describes: stats.exits then */
 	u64 info1;
 	u64 info2;
 	u64 rip;
 	u32 isa;
 	u32 code;
 	bool decode_error;
-	u64 pf_t0;		/* the exit of the page fault below */
+	u64 pf_exit;		/* the exit of the page fault below, or 0 */
 	u64 pf_gpa;
 	u64 pf_err;
 	u64 load_ns;		/* CLOCK_MONOTONIC of the last load, or 0 */

@@ -7,11 +7,20 @@
  * breakdown key of the exit); the result prints the same table as a
  * snapshot built from the same samples by snapbuild (an independent
  * computation); selection; VM names; dirty pages; the diff of two
- * recordings with exact deltas, rates and order.
+ * recordings with exact deltas, rates and order; the vCPU scheduling
+ * summary of hand-built LOAD/PUT sequences (stays, off-CPU time by how,
+ * migrations, pCPUs, threads, window cuts, missing and inconsistent
+ * records) with exact sums.
  */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "evagg.h"
 #include "fmt.h"
@@ -647,6 +656,537 @@ static void test_label(void)
 	tap_eq_str(buf, "hlt", "a known code keeps this tool's name");
 }
 
+/* ---- vCPU scheduling: LOAD/PUT ---- */
+
+#define S0	1000000000ULL	/* the window: [S0, S0 + WIN] */
+#define WIN	100000ULL
+#define PRE	KVMW_PUT_PREEMPTED
+#define BLK	KVMW_PUT_BLOCKED
+#define USR	KVMW_PUT_USER
+#define NOPCPU	(~0U)
+
+struct sched_spec {
+	u64 vm;
+	int pid, tid;
+	u32 vcpu;
+	bool load;
+	u64 t;		/* after S0 */
+	u32 pcpu;	/* also the ring: a vCPU is loaded and put on its CPU */
+	u32 prev_pcpu;
+	u32 how;	/* PUT: how; LOAD: prev_how */
+	u64 dur;	/* PUT: run_ns; LOAD: off_ns */
+};
+
+#define L(vm, pid, tid, vcpu, t, pcpu, prev, how, off) \
+	{ vm, pid, tid, vcpu, true, t, pcpu, prev, how, off }
+#define P(vm, pid, tid, vcpu, t, pcpu, how, run) \
+	{ vm, pid, tid, vcpu, false, t, pcpu, 0, how, run }
+
+/*
+ * In file order: ring by ring, as a drain delivers them; the summary must
+ * put them back in time order (#n: the order in time of VM 7's vCPU 0).
+ *
+ * VM 7 vCPU 0 (thread 101; thread 100 does one ioctl on it): running from
+ * before the window until #1, a PUT whose load the kernel never saw
+ * (run_ns 0). #9 and #10 have the same time on different rings: the PUT
+ * comes first. The last record is a BLOCKED PUT: blocked until the end.
+ *
+ * VM 7 vCPU 1 (thread 102): a new vCPU (first LOAD without a previous put,
+ * prev_how 0), a lost PUT between two LOADs (a gap), a PUT whose run_ns
+ * is not the time since its LOAD (a mismatch), loaded at the end.
+ *
+ * VM 9 vCPU 0 (thread 201): one PUT of a stay begun long before the
+ * window (cut at its start), then its VM is destroyed at 70000.
+ */
+static const struct sched_spec sched_recs[] = {
+	/* ring 3 */
+	L(7, 100, 101, 0, 3000, 3, 2, PRE, 2000),		/* #2 */
+	P(7, 100, 101, 0, 8000, 3, BLK, 5000),			/* #3 */
+	L(7, 100, 101, 0, 20000, 3, 3, BLK, 12000),		/* #4 */
+	P(7, 100, 101, 0, 21000, 3, USR, 1000),			/* #5 */
+	L(7, 100, 101, 0, 40000, 3, 0, USR, 9500),		/* #8 */
+	P(7, 100, 101, 0, 50000, 3, PRE, 10000),		/* #9 */
+	/* ring 2 */
+	P(7, 100, 101, 0, 1000, 2, PRE, 0),			/* #1 */
+	L(7, 100, 101, 0, 50000, 2, 3, PRE, 0),			/* #10 */
+	P(7, 100, 101, 0, 60000, 2, BLK, 10000),		/* #11 */
+	/* ring 0: the VMM's main thread, KVM_GET_REGS */
+	L(7, 100, 100, 0, 30000, 0, 3, USR, 9000),		/* #6 */
+	P(7, 100, 100, 0, 30500, 0, USR, 500),			/* #7 */
+	/* ring 1 */
+	L(7, 100, 102, 1, 10000, 1, NOPCPU, 0, 0),
+	P(7, 100, 102, 1, 15000, 1, PRE, 5000),
+	L(7, 100, 102, 1, 17000, 1, 1, PRE, 2000),
+	L(7, 100, 102, 1, 30000, 1, 1, BLK, 4000),
+	P(7, 100, 102, 1, 33000, 1, USR, 2000),
+	L(7, 100, 102, 1, 90000, 1, 1, USR, 57000),
+	/* ring 5 */
+	P(9, 200, 201, 0, 65000, 5, USR, 2000000),
+};
+
+static void sched_record(const struct sched_spec *s, u64 seq,
+			 struct kvmw_ev_load *l, struct kvmw_ev_put *p,
+			 const struct kvmw_ev **ev)
+{
+	struct kvmw_ev *h = s->load ? &l->hdr : &p->hdr;
+
+	memset(l, 0, sizeof(*l));
+	memset(p, 0, sizeof(*p));
+	h->type = s->load ? KVMW_EV_TYPE_LOAD : KVMW_EV_TYPE_PUT;
+	h->size = s->load ? sizeof(*l) : sizeof(*p);
+	h->vcpu_id = s->vcpu;
+	h->seq = seq;
+	h->time_ns = S0 + s->t;
+	h->vm = s->vm;
+	h->pid = s->pid;
+	h->tid = s->tid;
+	if (s->load) {
+		l->pcpu = s->pcpu;
+		l->prev_pcpu = s->prev_pcpu;
+		l->prev_how = s->how;
+		l->off_ns = s->dur;
+	} else {
+		p->pcpu = s->pcpu;
+		p->how = s->how;
+		p->run_ns = s->dur;
+	}
+	*ev = h;
+}
+
+/* The VM events around them: VM 9's destruction, on ring 5. */
+static void sched_vm_gone(struct kvmw_ev_vm *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->hdr.type = KVMW_EV_TYPE_VM_GONE;
+	e->hdr.size = sizeof(*e);
+	e->hdr.vcpu_id = NOV;
+	e->hdr.time_ns = S0 + 70000;
+	e->hdr.vm = 9;
+	e->hdr.pid = 200;
+	e->nr_vcpus = 1;
+}
+
+static const struct kvmw_recf_vm sched_vm7 = {
+	.serial = 7, .pid = 100, .ppid = 1, .nr_vcpus = 2, .id = "100-11",
+	.name = "pinned",
+};
+
+static void sched_build(struct kvmw_evagg *a)
+{
+	u64 seq[8] = { 0 };
+	struct kvmw_ev_load l;
+	struct kvmw_ev_put p;
+	struct kvmw_ev_vm gone;
+	const struct kvmw_ev *ev;
+	size_t i;
+	int err = 0;
+
+	kvmw_evagg_init(a);
+	err |= kvmw_evagg_vm(a, &sched_vm7);
+	for (i = 0; i < ARRAY_SIZE(sched_recs); i++) {
+		sched_record(&sched_recs[i], seq[sched_recs[i].pcpu]++, &l, &p,
+			     &ev);
+		err |= kvmw_evagg_event(a, sched_recs[i].pcpu, ev);
+	}
+	sched_vm_gone(&gone);
+	err |= kvmw_evagg_event(a, 5, &gone.hdr);
+	/* Too short to read, and one without a vCPU: counted, not used. */
+	sched_record(&sched_recs[0], 99, &l, &p, &ev);
+	l.hdr.size = sizeof(struct kvmw_ev);
+	err |= kvmw_evagg_event(a, 3, &l.hdr);
+	sched_record(&sched_recs[1], 100, &l, &p, &ev);
+	p.hdr.vcpu_id = NOV;
+	err |= kvmw_evagg_event(a, 3, &p.hdr);
+	tap_eq_u64(err, 0, "sched: every record accepted");
+}
+
+static const struct kvmw_sched_vcpu *sched_find(const struct kvmw_sched *s,
+						u64 vm, u32 vcpu)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->vcpus[i].vm == vm && s->vcpus[i].vcpu_id == vcpu)
+			return &s->vcpus[i];
+	return NULL;
+}
+
+static void test_sched_vcpu0(const struct kvmw_sched_vcpu *v)
+{
+	const struct kvmw_sched_pcpu *c = v->pcpus;
+	const struct kvmw_sched_thread *t = v->threads;
+
+	tap_eq_str(v->id, "100-11", "sched vm7 vcpu0: VM id");
+	tap_eq_str(v->name, "pinned", "sched vm7 vcpu0: VM name");
+	tap_eq_u64(v->pid, 100, "sched vm7 vcpu0: pid");
+	tap_eq_u64(v->loads, 5, "sched vm7 vcpu0: loads");
+	tap_eq_u64(v->puts, 6, "sched vm7 vcpu0: puts (the first without a load)");
+	tap_ok(v->puts_how[PRE] == 2 && v->puts_how[BLK] == 2 &&
+	       v->puts_how[USR] == 2 && v->puts_how[0] == 0,
+	       "sched vm7 vcpu0: puts by how: 2 preempted, 2 blocked, 2 user");
+	/* 1000 (since the window's start) + 5000 + 1000 + 500 + 10000 * 2 */
+	tap_eq_u64(v->run_count, 6, "sched vm7 vcpu0: stays on a CPU");
+	tap_eq_u64(v->run_total_ns, 27500, "sched vm7 vcpu0: total");
+	tap_eq_u64(v->run_min_ns, 500, "sched vm7 vcpu0: min");
+	tap_eq_u64(v->run_max_ns, 10000, "sched vm7 vcpu0: max");
+	tap_eq_u64(v->run_cut, 1, "sched vm7 vcpu0: one stay begun before the window");
+	tap_eq_u64(v->open_ns, 0, "sched vm7 vcpu0: not on a CPU at the end");
+	tap_eq_u64(v->running_ns, 27500, "sched vm7 vcpu0: running");
+	tap_eq_u64(v->off_ns[PRE], 2000, "sched vm7 vcpu0: preempted 2000 + 0");
+	tap_eq_u64(v->off_ns[BLK], 52000,
+		   "sched vm7 vcpu0: blocked 12000 + 40000 from the last PUT to the end");
+	tap_eq_u64(v->off_ns[USR], 18500, "sched vm7 vcpu0: user 9000 + 9500");
+	tap_eq_u64(v->off_ns[0], 0, "sched vm7 vcpu0: no other how");
+	tap_eq_u64(v->unknown_ns, 0, "sched vm7 vcpu0: the whole window accounted");
+	tap_eq_u64(v->migrations, 4, "sched vm7 vcpu0: migrations 2>3, 3>0, 0>3, 3>2");
+	tap_eq_u64(v->first_loads, 0, "sched vm7 vcpu0: no first load");
+	tap_eq_u64(v->gaps, 0,
+		   "sched vm7 vcpu0: no gap (equal times across rings: PUT first)");
+	tap_eq_u64(v->mismatches, 0, "sched vm7 vcpu0: every record chains");
+	tap_eq_u64(v->first_ns, S0 + 1000, "sched vm7 vcpu0: first record");
+	tap_eq_u64(v->last_ns, S0 + 60000, "sched vm7 vcpu0: last record");
+	tap_eq_u64(v->pcpu_last, 2, "sched vm7 vcpu0: last pCPU");
+	tap_eq_u64(v->pcpu_most, 3, "sched vm7 vcpu0: most used pCPU");
+	tap_ok(v->nr_pcpus == 3 &&
+	       c[0].cpu == 3 && c[0].running_ns == 16000 && c[0].loads == 3 &&
+	       c[1].cpu == 2 && c[1].running_ns == 11000 && c[1].loads == 1 &&
+	       c[2].cpu == 0 && c[2].running_ns == 500 && c[2].loads == 1,
+	       "sched vm7 vcpu0: pCPU 3 16000 ns, 2 11000, 0 500");
+	tap_ok(v->nr_threads == 2 && v->tid == 101 &&
+	       t[0].tid == 101 && t[0].loads == 4 && t[0].puts == 5 &&
+	       t[0].running_ns == 27000 &&
+	       t[1].tid == 100 && t[1].loads == 1 && t[1].puts == 1 &&
+	       t[1].running_ns == 500,
+	       "sched vm7 vcpu0: thread 101 runs it, 100 did one ioctl");
+}
+
+static void test_sched_vcpu1(const struct kvmw_sched_vcpu *v)
+{
+	tap_eq_u64(v->loads, 4, "sched vm7 vcpu1: loads");
+	tap_eq_u64(v->puts, 2, "sched vm7 vcpu1: puts");
+	tap_eq_u64(v->first_loads, 1, "sched vm7 vcpu1: a first load (new vCPU)");
+	tap_eq_u64(v->gaps, 1, "sched vm7 vcpu1: a LOAD after a LOAD");
+	tap_eq_u64(v->mismatches, 1,
+		   "sched vm7 vcpu1: a PUT whose run_ns is not the time since its LOAD");
+	tap_ok(v->run_count == 2 && v->run_total_ns == 7000 &&
+	       v->run_min_ns == 2000 && v->run_max_ns == 5000 &&
+	       v->run_cut == 0, "sched vm7 vcpu1: stays 5000 and 2000");
+	tap_eq_u64(v->open_ns, 10000, "sched vm7 vcpu1: loaded at the end: 10000");
+	tap_eq_u64(v->running_ns, 17000, "sched vm7 vcpu1: running");
+	tap_ok(v->off_ns[PRE] == 2000 && v->off_ns[BLK] == 4000 &&
+	       v->off_ns[USR] == 57000,
+	       "sched vm7 vcpu1: off 2000 preempted, 4000 blocked, 57000 user");
+	/* 10000 before its first load, 9000 of the lost PUT's stay, 1000 */
+	tap_eq_u64(v->unknown_ns, 20000, "sched vm7 vcpu1: unknown");
+	tap_ok(v->migrations == 0 && v->pcpu_most == 1 && v->pcpu_last == 1 &&
+	       v->nr_pcpus == 1 && v->pcpus[0].running_ns == 17000 &&
+	       v->tid == 102, "sched vm7 vcpu1: pCPU 1 only, thread 102");
+}
+
+static void test_sched_gone(const struct kvmw_sched_vcpu *v)
+{
+	tap_ok(v->id == NULL && v->pid == 200, "sched vm9: unnamed, pid 200");
+	tap_ok(v->loads == 0 && v->puts == 1 && v->run_count == 1 &&
+	       v->run_total_ns == 65000 && v->run_min_ns == 65000 &&
+	       v->run_max_ns == 65000 && v->run_cut == 1,
+	       "sched vm9: a PUT without a LOAD, its stay cut at the window's start");
+	tap_eq_u64(v->off_ns[USR], 5000,
+		   "sched vm9: user from its PUT until its VM is gone");
+	tap_eq_u64(v->unknown_ns, 30000, "sched vm9: unknown after the VM is gone");
+	tap_eq_u64(v->first_loads + v->gaps + v->mismatches + v->migrations,
+		   0, "sched vm9: nothing else");
+}
+
+static void test_sched(void)
+{
+	struct kvmw_evagg_sel sel = { .vcpu = -1 };
+	const struct kvmw_sched_vcpu *v;
+	struct kvmw_evagg a, none;
+	struct kvmw_sched s;
+
+	sched_build(&a);
+	tap_eq_u64(a.nr_sched, ARRAY_SIZE(sched_recs), "sched: records kept");
+	tap_eq_u64(a.counts.short_records, 2,
+		   "sched: a short LOAD and a PUT without vCPU ignored");
+	if (!tap_eq_u64(kvmw_evagg_sched(&a, NULL, S0, S0 + WIN, &s), 0,
+			"sched: summary built")) {
+		kvmw_evagg_free(&a);
+		return;
+	}
+	tap_eq_u64(s.nr, 3, "sched: three vCPUs");
+	tap_eq_u64(s.records, ARRAY_SIZE(sched_recs), "sched: records used");
+	tap_ok(s.nr == 3 && s.vcpus[0].vm == 7 && s.vcpus[0].vcpu_id == 0 &&
+	       s.vcpus[1].vm == 7 && s.vcpus[1].vcpu_id == 1 &&
+	       s.vcpus[2].vm == 9, "sched: by VM, then vCPU");
+	v = sched_find(&s, 7, 0);
+	if (tap_ok(v != NULL, "sched: VM 7 vCPU 0"))
+		test_sched_vcpu0(v);
+	v = sched_find(&s, 7, 1);
+	if (tap_ok(v != NULL, "sched: VM 7 vCPU 1"))
+		test_sched_vcpu1(v);
+	v = sched_find(&s, 9, 0);
+	if (tap_ok(v != NULL, "sched: VM 9 vCPU 0"))
+		test_sched_gone(v);
+	kvmw_sched_free(&s);
+
+	sel.vcpu = 1;
+	kvmw_evagg_sched(&a, &sel, S0, S0 + WIN, &s);
+	tap_ok(s.nr == 1 && s.vcpus[0].vm == 7 && s.vcpus[0].vcpu_id == 1 &&
+	       s.records == 6, "sched --vcpu 1: its 6 records");
+	kvmw_sched_free(&s);
+	sel.vcpu = -1;
+	sel.pid = 200;
+	kvmw_evagg_sched(&a, &sel, S0, S0 + WIN, &s);
+	tap_ok(s.nr == 1 && s.vcpus[0].vm == 9, "sched -p 200: VM 9");
+	kvmw_sched_free(&s);
+	sel.pid = 0;
+	sel.vm = "100-11";
+	kvmw_evagg_sched(&a, &sel, S0, S0 + WIN, &s);
+	tap_ok(s.nr == 2 && s.records == 17, "sched --vm 100-11: both vCPUs");
+	kvmw_sched_free(&s);
+
+	/*
+	 * A window that starts later: the records before it are left out
+	 * (counted), the intervals that began before it are cut.
+	 */
+	kvmw_evagg_sched(&a, NULL, S0 + 25000, S0 + WIN, &s);
+	tap_eq_u64(s.outside, 8, "sched: window from 25000: 8 records before it");
+	v = sched_find(&s, 7, 0);
+	tap_ok(v && v->run_count == 3 && v->run_min_ns == 500 &&
+	       v->run_total_ns == 500 + 10000 + 10000 &&
+	       v->off_ns[USR] == 5000 + 9500 && v->off_ns[BLK] == 40000 &&
+	       v->off_ns[PRE] == 0 && v->unknown_ns == 0 &&
+	       v->running_ns + v->off_ns[USR] + v->off_ns[BLK] == 75000,
+	       "sched: window from 25000: #6's 9000 ns of user time cut to 5000");
+	kvmw_sched_free(&s);
+
+	kvmw_evagg_init(&none);
+	kvmw_evagg_sched(&none, NULL, S0, S0 + WIN, &s);
+	tap_ok(none.nr_sched == 0 && s.nr == 0 && s.records == 0,
+	       "sched: no LOAD/PUT records, no vCPUs");
+	kvmw_sched_free(&s);
+	kvmw_evagg_free(&none);
+	kvmw_evagg_free(&a);
+}
+
+/* ---- report --sched on a written recording ---- */
+
+struct run {
+	int status;
+	char *out, *err;
+};
+
+static char *read_back(int fd)
+{
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *buf = calloc(1, (size_t)(len > 0 ? len : 0) + 1);
+
+	if (buf && len > 0 && pread(fd, buf, (size_t)len, 0) != len)
+		buf[0] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* kvmwatch (KVMW_TEST_BIN) with these NULL-terminated arguments. */
+static void run(struct run *r, ...)
+{
+	char *argv[16] = { "kvmwatch" };
+	int out = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	int err = open("/tmp", O_TMPFILE | O_RDWR, 0600), argc = 1, st;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, r);
+	while (argc < 15 && (argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		dup2(out, 1);
+		dup2(err, 2);
+		execv(getenv("KVMW_TEST_BIN"), argv);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r->out = read_back(out);
+	r->err = read_back(err);
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/*
+ * sched_recs as "record -e sched" writes them: a chunk per ring in turn,
+ * VM 7 in the VMs section, and the trailer (nothing lost). Without
+ * @with_sched, only VM 9's VM_GONE.
+ */
+static int sched_file(const char *path, bool with_sched)
+{
+	struct kvmw_recf_trailer t = { .end_mono_ns = S0 + WIN };
+	struct kvmw_recf_cpu cpus[8];
+	struct kvmw_recf_header h;
+	struct kvmw_recf_writer w;
+	struct kvmw_ev_load l;
+	struct kvmw_ev_put p;
+	struct kvmw_ev_vm gone;
+	const struct kvmw_ev *ev;
+	u64 seq[8] = { 0 };
+	size_t i, n = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), err;
+
+	memset(&h, 0, sizeof(h));
+	h.abi = KVMW_ABI_VERSION;
+	h.nr_rings = 8;
+	h.families = KVMW_ENABLE_SCHED | KVMW_ENABLE_VM;
+	h.start_mono_ns = S0;
+	h.filter.size = sizeof(h.filter);
+	err = kvmw_recw_init(&w, fd);
+	err |= kvmw_recw_header(&w, &h);
+	err |= kvmw_recw_vms(&w, &sched_vm7, 1);
+	for (i = 0; with_sched && i < ARRAY_SIZE(sched_recs); i++) {
+		sched_record(&sched_recs[i], seq[sched_recs[i].pcpu]++, &l, &p,
+			     &ev);
+		err |= kvmw_recw_event(&w, sched_recs[i].pcpu, ev);
+	}
+	sched_vm_gone(&gone);
+	gone.hdr.seq = seq[5]++;
+	err |= kvmw_recw_event(&w, 5, &gone.hdr);
+	memset(cpus, 0, sizeof(cpus));
+	for (i = 0; i < 8; i++)
+		if (seq[i]) {
+			cpus[n].cpu = (u32)i;
+			cpus[n].produced = seq[i];
+			cpus[n++].received = seq[i];
+		}
+	err |= kvmw_recw_trailer(&w, &t, cpus, n);
+	kvmw_recw_free(&w);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? -1 : err;
+}
+
+static void test_sched_cli(void)
+{
+	char dir[] = "/tmp/kvmwatch-sched.XXXXXX", path[64], none[64];
+	char want[256];
+	struct run r;
+
+	if (!getenv("KVMW_TEST_BIN")) {
+		tap_skip("KVMW_TEST_BIN unset", "report --sched command line");
+		return;
+	}
+	if (!tap_ok(mkdtemp(dir) != NULL, "mkdtemp"))
+		return;
+	snprintf(path, sizeof(path), "%s/sched.rec", dir);
+	snprintf(none, sizeof(none), "%s/none.rec", dir);
+	tap_eq_u64(sched_file(path, true), 0, "report --sched: recording written");
+	tap_eq_u64(sched_file(none, false), 0,
+		   "report --sched: recording without LOAD/PUT written");
+
+	run(&r, "report", "--sched", path, NULL);
+	tap_eq_u64(r.status, 0, "report --sched: exit 0");
+	tap_eq_str(r.err, "", "report --sched: nothing on stderr");
+	tap_contains(r.out, "# lost: 0 of 19 records produced\n",
+		     "report --sched: the recording's header");
+	tap_contains(r.out, "vCPU scheduling: 18 LOAD/PUT records, 3 vCPUs, 0.000 s; times in ms\n",
+		     "report --sched: what was summarised");
+	tap_contains(r.out, "\npid          tid          total_time   max_time     min_time     counts       vcpuid       pcpuid       preempted_ms blocked_ms   user_ms      migrations   pcpus\n"
+		     "------------ ------------ ------------ ------------ ------------ ------------ ------------ ------------ ------------ ------------ ------------ ------------ ------------\n",
+		     "report --sched: kvm_watcher -o's columns, then ours");
+	tap_contains(r.out, "\n100          101          0.0275       0.0100       0.0005       6            0            3            0.0020       0.0520       0.0185       4            3:58%,2:40%,0:2%\n",
+		     "report --sched: VM 7 vCPU 0's row");
+	tap_contains(r.out, "\n100          102          0.0070       0.0050       0.0020       2            1            1            0.0020       0.0040       0.0570       0            1:100%\n",
+		     "report --sched: VM 7 vCPU 1's row");
+	tap_contains(r.out, "\n200          201          0.0650       0.0650       0.0650       1            0            5            0.0000       0.0000       0.0050       0            5:100%\n",
+		     "report --sched: VM 9 vCPU 0's row");
+	tap_contains(r.out, "\nVM               vcpuid      running  preempted    blocked       user    unknown      mean_ms\n"
+		     "100-11           0             27.50       2.00      52.00      18.50       0.00       0.0046\n"
+		     "100-11           1             17.00       2.00       4.00      57.00      20.00       0.0035\n"
+		     "200-?            0             65.00       0.00       0.00       5.00      30.00       0.0650\n",
+		     "report --sched: shares of the window");
+	tap_contains(r.out, "# VM 100-11 vCPU 1: gaps: 1 (", "report --sched: the gap said");
+	tap_contains(r.out, "# VM 100-11 vCPU 1: mismatches: 1 (",
+		     "report --sched: the mismatch said");
+	run_free(&r);
+
+	run(&r, "report", "--sched", "--json", path, NULL);
+	tap_eq_u64(r.status, 0, "report --sched --json: exit 0");
+	tap_contains(r.out, "\"start_ns\":1000000000,\"end_ns\":1000100000,\"window_ns\":100000,\"records\":18,\"vcpus\":[{\"vm\":\"100-11\",",
+		     "report --sched --json: the window");
+	tap_contains(r.out, "{\"vm\":\"100-11\",\"pid\":100,\"name\":\"pinned\",\"serial\":7,\"vcpu\":0,\"tid\":101,\"loads\":5,\"puts\":6,"
+		     "\"puts_how\":{\"preempted\":2,\"blocked\":2,\"user\":2,\"other\":0},"
+		     "\"run\":{\"count\":6,\"total_ns\":27500,\"min_ns\":500,\"max_ns\":10000,\"mean_ns\":4583,\"cut\":1,\"open_ns\":0},"
+		     "\"running_ns\":27500,\"off\":{\"preempted_ns\":2000,\"blocked_ns\":52000,\"user_ns\":18500,\"other_ns\":0},\"unknown_ns\":0,"
+		     "\"pct\":{\"running\":27.50,\"preempted\":2.00,\"blocked\":52.00,\"user\":18.50,\"other\":0.00,\"unknown\":0.00},"
+		     "\"migrations\":4,\"first_loads\":0,\"gaps\":0,\"mismatches\":0,\"first_ns\":1000001000,\"last_ns\":1000060000,"
+		     "\"pcpu_last\":2,\"pcpu_most\":3,"
+		     "\"pcpus\":[{\"cpu\":3,\"loads\":3,\"running_ns\":16000,\"share\":58.18},{\"cpu\":2,\"loads\":1,\"running_ns\":11000,\"share\":40.00},{\"cpu\":0,\"loads\":1,\"running_ns\":500,\"share\":1.82}],"
+		     "\"threads\":[{\"tid\":101,\"loads\":4,\"puts\":5,\"running_ns\":27000},{\"tid\":100,\"loads\":1,\"puts\":1,\"running_ns\":500}]}",
+		     "report --sched --json: VM 7 vCPU 0, every field");
+	tap_contains(r.out, "\"vcpu\":1,\"tid\":102,\"loads\":4,\"puts\":2,",
+		     "report --sched --json: VM 7 vCPU 1");
+	tap_contains(r.out, "{\"vm\":null,\"pid\":200,\"name\":null,\"serial\":9,\"vcpu\":0,",
+		     "report --sched --json: VM 9, unnamed");
+	run_free(&r);
+
+	run(&r, "report", "--sched", "--vcpu", "1", "--json", path, NULL);
+	tap_contains(r.out, "\"records\":6,\"vcpus\":[{\"vm\":\"100-11\",\"pid\":100,\"name\":\"pinned\",\"serial\":7,\"vcpu\":1,",
+		     "report --sched --vcpu 1: only that vCPU");
+	tap_ok(r.out && !strstr(r.out, "\"vcpu\":0"),
+	       "report --sched --vcpu 1: no vCPU 0");
+	run_free(&r);
+
+	run(&r, "report", "--sched", none, NULL);
+	tap_eq_u64(r.status, 1, "report --sched without LOAD/PUT: exit 1");
+	snprintf(want, sizeof(want),
+		 "kvmwatch: %s: no vCPU scheduling records: record with -e sched\n",
+		 none);
+	tap_eq_str(r.err, want, "report --sched without LOAD/PUT: the message");
+	tap_eq_str(r.out, "", "report --sched without LOAD/PUT: no output");
+	run_free(&r);
+	run(&r, "report", "--sched", "--json", none, NULL);
+	tap_ok(r.status == 1 && !r.out[0],
+	       "report --sched --json without LOAD/PUT: exit 1, no JSON");
+	run_free(&r);
+
+	run(&r, "report", "--sched", "--dirty", path, NULL);
+	tap_ok(r.status == 2 && !strcmp(r.err,
+	       "kvmwatch report: --sched and --dirty conflict\n"
+	       "Try 'kvmwatch report --help'.\n"),
+	       "report --sched --dirty: usage error");
+	run_free(&r);
+	run(&r, "report", "--diff", "--sched", path, path, NULL);
+	tap_ok(r.status == 2 && strstr(r.err, "--diff and --sched conflict\n"),
+	       "report --diff --sched: usage error");
+	run_free(&r);
+	run(&r, "report", "--sched", "--hist", path, NULL);
+	tap_ok(r.status == 2 && strstr(r.err,
+	       "--hist and --rips do not apply to --sched\n"),
+	       "report --sched --hist: usage error");
+	run_free(&r);
+	run(&r, "report", "--sched", "--event", "msr", path, NULL);
+	tap_ok(r.status == 2 && strstr(r.err,
+	       "--event and --key do not apply to --sched\n"),
+	       "report --sched --event: usage error");
+	run_free(&r);
+	run(&r, "report", "--sched", "--top", "3", path, NULL);
+	tap_ok(r.status == 2 && strstr(r.err, "--top needs --dirty\n"),
+	       "report --sched --top: usage error");
+	run_free(&r);
+	run(&r, "report", "--help", NULL);
+	tap_contains(r.out, "kvmwatch report --sched [-p PID] [--vm ID] [--vcpu N] [--json] FILE\n",
+		     "report --help: --sched's synopsis");
+	run_free(&r);
+	unlink(path);
+	unlink(none);
+	rmdir(dir);
+}
+
 void test_evagg(void)
 {
 	struct kvmw_evagg a;
@@ -659,4 +1199,6 @@ void test_evagg(void)
 	test_dirty();
 	test_diff();
 	test_label();
+	test_sched();
+	test_sched_cli();
 }

@@ -5,7 +5,9 @@
  * snapshot tree the module hands "stat" (tools/lib/evagg.c) and printed by
  * the same code (tools/lib/report.c); the recording's own header, with its
  * loss counts, comes first. --diff compares two recordings reason by
- * reason, --dirty summarises DIRTY records as kvm_watcher does.
+ * reason, --dirty summarises DIRTY records as kvm_watcher does, --sched
+ * the LOAD/PUT records per vCPU as kvm_watcher -o does, with where the rest
+ * of the time went (preempted, blocked, back in the VMM).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +29,8 @@
 
 #define TOP_RIPS	10
 #define DIRTY_TOP	20
+/* pCPUs listed in --sched's text column before "+N". */
+#define SCHED_PCPUS	8
 /* Rows of the per-CPU loss table before it is summed up instead. */
 #define CPU_LINES	64
 
@@ -40,6 +44,7 @@ enum {
 	OPT_DIFF,
 	OPT_DIRTY,
 	OPT_TOP,
+	OPT_SCHED,
 };
 
 const char kvmw_report_usage[] =
@@ -50,6 +55,7 @@ const char kvmw_report_usage[] =
 	"       kvmwatch report --diff [--event EVENT] [--json] A B\n"
 	"       kvmwatch report --dirty [--top N] [-p PID] [--vm ID] [--vcpu N]\n"
 	"                       [--json] FILE\n"
+	"       kvmwatch report --sched [-p PID] [--vm ID] [--vcpu N] [--json] FILE\n"
 	"\n"
 	"Report a recording made by 'kvmwatch record' as 'kvmwatch stat' reports\n"
 	"live: the same table, histograms, RIPs and JSON, from its EXIT events,\n"
@@ -71,10 +77,21 @@ const char kvmw_report_usage[] =
 	"                        dirty pages per second per VM\n"
 	"      --top N           with --dirty: the N most dirtied pages (20;\n"
 	"                        0: all)\n"
+	"      --sched           per vCPU, from LOAD/PUT events (record -e sched):\n"
+	"                        time on its CPUs (kvm_watcher -o's columns), time\n"
+	"                        preempted, blocked and back in the VMM, migrations\n"
+	"                        and the physical CPUs it ran on\n"
 	"  -j, --json            one JSON object; see docs/record-format.md\n"
 	"  -h, --help            show this help\n";
 
-enum mode { MODE_STAT, MODE_DIFF, MODE_DIRTY };
+enum mode { MODE_STAT, MODE_DIFF, MODE_DIRTY, MODE_SCHED };
+
+static const char *const mode_opt[] = {
+	[MODE_STAT] = "",
+	[MODE_DIFF] = "--diff",
+	[MODE_DIRTY] = "--dirty",
+	[MODE_SCHED] = "--sched",
+};
 
 struct report_args {
 	enum mode mode;
@@ -105,19 +122,21 @@ static int parse_int(const char *s, int min, int *out)
 static int check_args(const struct kvmw_cmd *cmd, struct report_args *a)
 {
 	bool diff = a->mode == MODE_DIFF, dirty = a->mode == MODE_DIRTY;
+	bool sched = a->mode == MODE_SCHED;
 
 	if (a->top_set && !dirty)
 		return kvmw_usage_error(cmd, "--top needs --dirty");
-	if ((diff || dirty) && (a->hist || a->rips))
+	if ((diff || dirty || sched) && (a->hist || a->rips))
 		return kvmw_usage_error(cmd,
-			"--hist and --rips do not apply to --%s",
-			diff ? "diff" : "dirty");
+			"--hist and --rips do not apply to %s",
+			mode_opt[a->mode]);
 	if (diff && a->key_set)
 		return kvmw_usage_error(cmd,
 			"--key does not apply to --diff (sorted by the change of rate)");
-	if (dirty && (a->event_set || a->key_set))
+	if ((dirty || sched) && (a->event_set || a->key_set))
 		return kvmw_usage_error(cmd,
-			"--event and --key do not apply to --dirty");
+			"--event and --key do not apply to %s",
+			mode_opt[a->mode]);
 	if (a->hist && a->ro.event != KVMW_EVENT_VMEXIT)
 		return kvmw_usage_error(cmd,
 			"--hist needs --event vmexit: only exit rows have histograms");
@@ -141,6 +160,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 		{ "diff", no_argument, NULL, OPT_DIFF },
 		{ "dirty", no_argument, NULL, OPT_DIRTY },
 		{ "top", required_argument, NULL, OPT_TOP },
+		{ "sched", no_argument, NULL, OPT_SCHED },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -201,10 +221,12 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 			break;
 		case OPT_DIFF:
 		case OPT_DIRTY:
-			want = c == OPT_DIFF ? MODE_DIFF : MODE_DIRTY;
+		case OPT_SCHED:
+			want = c == OPT_DIFF ? MODE_DIFF : c == OPT_DIRTY ?
+			       MODE_DIRTY : MODE_SCHED;
 			if (a->mode != MODE_STAT && a->mode != (enum mode)want)
-				return kvmw_usage_error(cmd,
-					"--diff and --dirty conflict");
+				return kvmw_usage_error(cmd, "%s and %s conflict",
+					mode_opt[a->mode], mode_opt[want]);
 			a->mode = want;
 			break;
 		case OPT_TOP:
@@ -963,6 +985,323 @@ static int report_dirty(const struct report_args *a)
 	return ret;
 }
 
+/* ---- --sched ---- */
+
+static double pct(u64 part, u64 whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : NAN;
+}
+
+static double ms(u64 ns)
+{
+	return (double)ns / 1e6;
+}
+
+/* "2:91%,0:9%": each pCPU's share of the vCPU's time on a CPU. */
+static void pcpus_text(char *buf, size_t len, const struct kvmw_sched_vcpu *v)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < v->nr_pcpus && n < len; i++) {
+		const struct kvmw_sched_pcpu *p = &v->pcpus[i];
+
+		if (i == SCHED_PCPUS) {
+			snprintf(buf + n, len - n, ",+%zu", v->nr_pcpus - i);
+			return;
+		}
+		if (v->running_ns)
+			n += snprintf(buf + n, len - n, "%s%u:%.0f%%",
+				      i ? "," : "", p->cpu,
+				      pct(p->running_ns, v->running_ns));
+		else
+			n += snprintf(buf + n, len - n, "%s%u", i ? "," : "",
+				      p->cpu);
+	}
+}
+
+static const char *vm_label(const struct kvmw_sched_vcpu *v, char *buf,
+			    size_t len)
+{
+	if (v->id)
+		return v->id;
+	snprintf(buf, len, "%d-?", (int)v->pid);
+	return buf;
+}
+
+/* What the table cannot show: records missing or inconsistent. */
+static void sched_notes(FILE *out, const struct kvmw_sched_vcpu *v)
+{
+	char id[32];
+	const char *vm = vm_label(v, id, sizeof(id));
+
+	if (v->gaps)
+		fprintf(out, "# VM %s vCPU %u: gaps: %llu (a LOAD after a LOAD or a PUT after a PUT: records lost; the time between is unknown)\n",
+			vm, v->vcpu_id, (unsigned long long)v->gaps);
+	if (v->mismatches)
+		fprintf(out, "# VM %s vCPU %u: mismatches: %llu (records whose time, CPU or kind disagrees with the record before them)\n",
+			vm, v->vcpu_id, (unsigned long long)v->mismatches);
+	if (v->off_ns[KVMW_SCHED_OTHER])
+		fprintf(out, "# VM %s vCPU %u: %.4f ms off the CPU for a reason this tool does not know\n",
+			vm, v->vcpu_id, ms(v->off_ns[KVMW_SCHED_OTHER]));
+}
+
+static void sched_text(FILE *out, const struct kvmw_sched *s,
+		       const struct loaded *l)
+{
+	u64 window = s->end_ns - s->start_ns;
+	char buf[160], id[32];
+	size_t i;
+
+	print_header(out, l);
+	fprintf(out, "\nvCPU scheduling: %llu LOAD/PUT records, %zu vCPUs, %.3f s; times in ms\n",
+		(unsigned long long)s->records, s->nr, (double)window / 1e9);
+	fputs("total_time, max_time, min_time, counts: its stays on a CPU (one per PUT)\n"
+	      "pcpuid: the physical CPU it ran on longest; pcpus: each, with its share\n"
+	      "preempted_ms: runnable, not running; blocked_ms: asleep in KVM_RUN (halted);\n"
+	      "user_ms: back in the VMM\n\n", out);
+	/* kvm_watcher -o's columns and widths, then ours */
+	fprintf(out, "%-12s %-12s %-12s %-12s %-12s %-12s %-12s %-12s %-12s %-12s %-12s %-12s %s\n",
+		"pid", "tid", "total_time", "max_time", "min_time", "counts",
+		"vcpuid", "pcpuid", "preempted_ms", "blocked_ms", "user_ms",
+		"migrations", "pcpus");
+	for (i = 0; i < 13; i++)
+		fprintf(out, "%s------------", i ? " " : "");
+	fputc('\n', out);
+	for (i = 0; i < s->nr; i++) {
+		const struct kvmw_sched_vcpu *v = &s->vcpus[i];
+
+		pcpus_text(buf, sizeof(buf), v);
+		fprintf(out, "%-12d %-12d %-12.4f %-12.4f %-12.4f %-12llu %-12u %-12u %-12.4f %-12.4f %-12.4f %-12llu %s\n",
+			(int)v->pid, (int)v->tid, ms(v->run_total_ns),
+			ms(v->run_max_ns), ms(v->run_min_ns),
+			(unsigned long long)v->run_count, v->vcpu_id,
+			v->pcpu_most, ms(v->off_ns[KVMW_PUT_PREEMPTED]),
+			ms(v->off_ns[KVMW_PUT_BLOCKED]),
+			ms(v->off_ns[KVMW_PUT_USER]),
+			(unsigned long long)v->migrations, buf);
+	}
+	fputs("\nShare of the window, %; unknown: no record covers it (before the vCPU's\n"
+	      "first load, after its VM is gone, records lost)\n\n", out);
+	fprintf(out, "%-16s %-8s %10s %10s %10s %10s %10s %12s\n", "VM",
+		"vcpuid", "running", "preempted", "blocked", "user", "unknown",
+		"mean_ms");
+	for (i = 0; i < s->nr; i++) {
+		const struct kvmw_sched_vcpu *v = &s->vcpus[i];
+
+		fprintf(out, "%-16s %-8u", vm_label(v, id, sizeof(id)),
+			v->vcpu_id);
+		print_num(out, 10, pct(v->running_ns, window), false);
+		print_num(out, 10, pct(v->off_ns[KVMW_PUT_PREEMPTED], window),
+			  false);
+		print_num(out, 10, pct(v->off_ns[KVMW_PUT_BLOCKED], window),
+			  false);
+		print_num(out, 10, pct(v->off_ns[KVMW_PUT_USER], window),
+			  false);
+		print_num(out, 10, pct(v->unknown_ns, window), false);
+		if (v->run_count)
+			fprintf(out, " %12.4f\n",
+				ms(v->run_total_ns) / (double)v->run_count);
+		else
+			fprintf(out, " %12s\n", "-");
+	}
+	for (i = 0; i < s->nr; i++)
+		sched_notes(out, &s->vcpus[i]);
+}
+
+/* {"preempted":..,"blocked":..,"user":..,"other":..} of a per-how array. */
+static void json_hows(struct kvmw_json *j, const char *key, const u64 *by,
+		      const char *suffix)
+{
+	static const char *const names[KVMW_SCHED_HOWS] = {
+		[KVMW_SCHED_OTHER] = "other",
+		[KVMW_PUT_PREEMPTED] = "preempted",
+		[KVMW_PUT_BLOCKED] = "blocked",
+		[KVMW_PUT_USER] = "user",
+	};
+	static const unsigned int order[] = {
+		KVMW_PUT_PREEMPTED, KVMW_PUT_BLOCKED, KVMW_PUT_USER,
+		KVMW_SCHED_OTHER,
+	};
+	char name[32];
+	size_t i;
+
+	kvmw_json_key(j, key);
+	kvmw_json_object_begin(j);
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		snprintf(name, sizeof(name), "%s%s", names[order[i]], suffix);
+		kvmw_json_key(j, name);
+		kvmw_json_u64(j, by[order[i]]);
+	}
+	kvmw_json_object_end(j);
+}
+
+static void json_u64_key(struct kvmw_json *j, const char *key, u64 v)
+{
+	kvmw_json_key(j, key);
+	kvmw_json_u64(j, v);
+}
+
+static void json_pct_key(struct kvmw_json *j, const char *key, u64 part,
+			 u64 whole)
+{
+	kvmw_json_key(j, key);
+	kvmw_json_double(j, pct(part, whole), 2);
+}
+
+static void json_sched_run(struct kvmw_json *j,
+			   const struct kvmw_sched_vcpu *v)
+{
+	kvmw_json_key(j, "run");
+	kvmw_json_object_begin(j);
+	json_u64_key(j, "count", v->run_count);
+	json_u64_key(j, "total_ns", v->run_total_ns);
+	json_u64_key(j, "min_ns", v->run_min_ns);
+	json_u64_key(j, "max_ns", v->run_max_ns);
+	kvmw_json_key(j, "mean_ns");
+	if (v->run_count)
+		kvmw_json_u64(j, v->run_total_ns / v->run_count);
+	else
+		kvmw_json_null(j);
+	json_u64_key(j, "cut", v->run_cut);
+	json_u64_key(j, "open_ns", v->open_ns);
+	kvmw_json_object_end(j);
+}
+
+static void json_sched_pct(struct kvmw_json *j,
+			   const struct kvmw_sched_vcpu *v, u64 window)
+{
+	kvmw_json_key(j, "pct");
+	kvmw_json_object_begin(j);
+	json_pct_key(j, "running", v->running_ns, window);
+	json_pct_key(j, "preempted", v->off_ns[KVMW_PUT_PREEMPTED], window);
+	json_pct_key(j, "blocked", v->off_ns[KVMW_PUT_BLOCKED], window);
+	json_pct_key(j, "user", v->off_ns[KVMW_PUT_USER], window);
+	json_pct_key(j, "other", v->off_ns[KVMW_SCHED_OTHER], window);
+	json_pct_key(j, "unknown", v->unknown_ns, window);
+	kvmw_json_object_end(j);
+}
+
+static void json_sched_lists(struct kvmw_json *j,
+			     const struct kvmw_sched_vcpu *v)
+{
+	size_t i;
+
+	kvmw_json_key(j, "pcpus");
+	kvmw_json_array_begin(j);
+	for (i = 0; i < v->nr_pcpus; i++) {
+		kvmw_json_object_begin(j);
+		json_u64_key(j, "cpu", v->pcpus[i].cpu);
+		json_u64_key(j, "loads", v->pcpus[i].loads);
+		json_u64_key(j, "running_ns", v->pcpus[i].running_ns);
+		json_pct_key(j, "share", v->pcpus[i].running_ns,
+			     v->running_ns);
+		kvmw_json_object_end(j);
+	}
+	kvmw_json_array_end(j);
+	kvmw_json_key(j, "threads");
+	kvmw_json_array_begin(j);
+	for (i = 0; i < v->nr_threads; i++) {
+		kvmw_json_object_begin(j);
+		kvmw_json_key(j, "tid");
+		kvmw_json_i64(j, v->threads[i].tid);
+		json_u64_key(j, "loads", v->threads[i].loads);
+		json_u64_key(j, "puts", v->threads[i].puts);
+		json_u64_key(j, "running_ns", v->threads[i].running_ns);
+		kvmw_json_object_end(j);
+	}
+	kvmw_json_array_end(j);
+}
+
+static void json_sched_vcpu(struct kvmw_json *j,
+			    const struct kvmw_sched_vcpu *v, u64 window)
+{
+	kvmw_json_object_begin(j);
+	kvmw_json_key(j, "vm");
+	json_str_or_null(j, v->id);
+	kvmw_json_key(j, "pid");
+	kvmw_json_i64(j, v->pid);
+	kvmw_json_key(j, "name");
+	json_str_or_null(j, v->name);
+	json_u64_key(j, "serial", v->vm);
+	json_u64_key(j, "vcpu", v->vcpu_id);
+	kvmw_json_key(j, "tid");
+	kvmw_json_i64(j, v->tid);
+	json_u64_key(j, "loads", v->loads);
+	json_u64_key(j, "puts", v->puts);
+	json_hows(j, "puts_how", v->puts_how, "");
+	json_sched_run(j, v);
+	json_u64_key(j, "running_ns", v->running_ns);
+	json_hows(j, "off", v->off_ns, "_ns");
+	json_u64_key(j, "unknown_ns", v->unknown_ns);
+	json_sched_pct(j, v, window);
+	json_u64_key(j, "migrations", v->migrations);
+	json_u64_key(j, "first_loads", v->first_loads);
+	json_u64_key(j, "gaps", v->gaps);
+	json_u64_key(j, "mismatches", v->mismatches);
+	json_u64_key(j, "first_ns", v->first_ns);
+	json_u64_key(j, "last_ns", v->last_ns);
+	json_u64_key(j, "pcpu_last", v->pcpu_last);
+	json_u64_key(j, "pcpu_most", v->pcpu_most);
+	json_sched_lists(j, v);
+	kvmw_json_object_end(j);
+}
+
+static int sched_json(FILE *out, const struct kvmw_sched *s,
+		      const struct loaded *l)
+{
+	u64 window = s->end_ns - s->start_ns;
+	struct kvmw_json j;
+	size_t i;
+
+	kvmw_json_init(&j, out);
+	kvmw_json_object_begin(&j);
+	kvmw_json_key(&j, "recording");
+	json_recording(&j, l);
+	json_u64_key(&j, "start_ns", s->start_ns);
+	json_u64_key(&j, "end_ns", s->end_ns);
+	json_u64_key(&j, "window_ns", window);
+	json_u64_key(&j, "records", s->records);
+	kvmw_json_key(&j, "vcpus");
+	kvmw_json_array_begin(&j);
+	for (i = 0; i < s->nr; i++)
+		json_sched_vcpu(&j, &s->vcpus[i], window);
+	kvmw_json_array_end(&j);
+	kvmw_json_object_end(&j);
+	return kvmw_json_finish(&j);
+}
+
+static int report_sched(const struct report_args *a)
+{
+	struct kvmw_sched s;
+	struct loaded l;
+	int ret = KVMW_EXIT_OK;
+
+	if (load(&l, a->files[0]))
+		return KVMW_EXIT_ERROR;
+	if (!l.agg.nr_sched) {
+		kvmw_err("%s: no vCPU scheduling records: record with -e sched",
+			 l.path);
+		unload(&l);
+		return KVMW_EXIT_ERROR;
+	}
+	if (kvmw_evagg_sched(&l.agg, &a->sel, l.rf.hdr.start_mono_ns,
+			     end_ns(&l.rf), &s)) {
+		kvmw_err("out of memory");
+		unload(&l);
+		return KVMW_EXIT_ERROR;
+	}
+	if (a->json) {
+		if (sched_json(stdout, &s, &l))
+			ret = KVMW_EXIT_ERROR;
+	} else {
+		sched_text(stdout, &s, &l);
+	}
+	kvmw_sched_free(&s);
+	unload(&l);
+	return ret;
+}
+
 int kvmw_cmd_report(const struct kvmw_cmd *cmd, int argc, char **argv)
 {
 	struct report_args a;
@@ -981,6 +1320,8 @@ int kvmw_cmd_report(const struct kvmw_cmd *cmd, int argc, char **argv)
 		return report_diff(&a);
 	case MODE_DIRTY:
 		return report_dirty(&a);
+	case MODE_SCHED:
+		return report_sched(&a);
 	default:
 		return report_stat(&a);
 	}

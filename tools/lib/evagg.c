@@ -154,6 +154,7 @@ void kvmw_evagg_free(struct kvmw_evagg *a)
 	free(a->rows);
 	free(a->rips);
 	free(a->dirty);
+	free(a->sched);
 	ht_free(&a->h_vm);
 	ht_free(&a->h_vcpu);
 	ht_free(&a->h_row);
@@ -359,6 +360,40 @@ static int add_dirty(struct kvmw_evagg *a, const struct kvmw_ev_dirty *d)
 	return 0;
 }
 
+/* Kept whole: kvmw_evagg_sched() needs each vCPU's records in time order. */
+static int add_sched(struct kvmw_evagg *a, long vi, unsigned int cpu,
+		     const struct kvmw_ev *ev)
+{
+	struct kvmw_evagg_sched *s;
+
+	if (vec_reserve((void **)&a->sched, &a->cap_sched, a->nr_sched,
+			sizeof(*s)))
+		return -ENOMEM;
+	s = &a->sched[a->nr_sched++];
+	memset(s, 0, sizeof(*s));
+	s->time_ns = ev->time_ns;
+	s->seq = ev->seq;
+	s->vcpu = (u32)vi;
+	s->ring = cpu;
+	s->tid = ev->tid;
+	if (ev->type == KVMW_EV_TYPE_LOAD) {
+		const struct kvmw_ev_load *l = (const struct kvmw_ev_load *)ev;
+
+		s->load = true;
+		s->pcpu = l->pcpu;
+		s->prev_pcpu = l->prev_pcpu;
+		s->how = l->prev_how;
+		s->dur_ns = l->off_ns;
+	} else {
+		const struct kvmw_ev_put *p = (const struct kvmw_ev_put *)ev;
+
+		s->pcpu = p->pcpu;
+		s->how = p->how;
+		s->dur_ns = p->run_ns;
+	}
+	return 0;
+}
+
 /* Bytes a record of @type must have for what is read of it here. */
 static size_t needed(u16 type)
 {
@@ -370,6 +405,10 @@ static size_t needed(u16 type)
 		return sizeof(struct kvmw_ev_vm);
 	case KVMW_EV_TYPE_DIRTY:
 		return sizeof(struct kvmw_ev_dirty);
+	case KVMW_EV_TYPE_LOAD:
+		return sizeof(struct kvmw_ev_load);
+	case KVMW_EV_TYPE_PUT:
+		return sizeof(struct kvmw_ev_put);
 	}
 	return sizeof(struct kvmw_ev);
 }
@@ -379,7 +418,6 @@ int kvmw_evagg_event(void *arg, unsigned int cpu, const struct kvmw_ev *ev)
 	struct kvmw_evagg *a = arg;
 	struct kvmw_evagg_vm *vm = NULL;
 	long vi = -1;
-	(void)cpu;
 
 	a->counts.records++;
 	a->counts.by_type[ev->type <= KVMW_EV_TYPE_TEST ? ev->type : 0]++;
@@ -413,6 +451,14 @@ int kvmw_evagg_event(void *arg, unsigned int cpu, const struct kvmw_ev *ev)
 		return 0;
 	case KVMW_EV_TYPE_DIRTY:
 		return add_dirty(a, (const struct kvmw_ev_dirty *)ev);
+	case KVMW_EV_TYPE_LOAD:
+	case KVMW_EV_TYPE_PUT:
+		if (vi < 0) {
+			/* A vCPU's own event: without one, unusable. */
+			a->counts.short_records++;
+			return 0;
+		}
+		return add_sched(a, vi, cpu, ev);
 	}
 	return 0;
 }
@@ -767,6 +813,312 @@ void kvmw_dirty_free(struct kvmw_dirty *d)
 	free(d->pages);
 	free(d->vms);
 	memset(d, 0, sizeof(*d));
+}
+
+/* ---- vCPU scheduling ---- */
+
+/*
+ * Time order within a vCPU. Equal times: one ring's records in the order
+ * they were written; across rings a PUT first, because a vCPU is put on
+ * the CPU it leaves before it is loaded on another (a LOAD and its PUT
+ * are always on the same CPU).
+ */
+static int cmp_sched(const void *pa, const void *pb)
+{
+	const struct kvmw_evagg_sched *a = pa, *b = pb;
+
+	if (a->vcpu != b->vcpu)
+		return a->vcpu < b->vcpu ? -1 : 1;
+	if (a->time_ns != b->time_ns)
+		return a->time_ns < b->time_ns ? -1 : 1;
+	if (a->ring == b->ring)
+		return a->seq < b->seq ? -1 : a->seq > b->seq;
+	if (a->load != b->load)
+		return a->load ? 1 : -1;
+	return a->ring < b->ring ? -1 : 1;
+}
+
+static int cmp_sched_vcpu(const void *pa, const void *pb)
+{
+	const struct kvmw_sched_vcpu *a = pa, *b = pb;
+
+	if (a->vm != b->vm)
+		return a->vm < b->vm ? -1 : 1;
+	return a->vcpu_id < b->vcpu_id ? -1 : a->vcpu_id > b->vcpu_id;
+}
+
+static int cmp_sched_pcpu(const void *pa, const void *pb)
+{
+	const struct kvmw_sched_pcpu *a = pa, *b = pb;
+
+	if (a->running_ns != b->running_ns)
+		return a->running_ns > b->running_ns ? -1 : 1;
+	if (a->loads != b->loads)
+		return a->loads > b->loads ? -1 : 1;
+	return a->cpu < b->cpu ? -1 : a->cpu > b->cpu;
+}
+
+static int cmp_sched_thread(const void *pa, const void *pb)
+{
+	const struct kvmw_sched_thread *a = pa, *b = pb;
+
+	if (a->running_ns != b->running_ns)
+		return a->running_ns > b->running_ns ? -1 : 1;
+	if (a->loads != b->loads)
+		return a->loads > b->loads ? -1 : 1;
+	return a->tid < b->tid ? -1 : a->tid > b->tid;
+}
+
+/* One vCPU's walk over its records: its pCPUs and threads, indexed. */
+struct sched_walk {
+	struct kvmw_sched_vcpu *v;
+	struct kvmw_htab h_pcpu, h_thread;
+	size_t cap_pcpus, cap_threads;
+	u64 start, end;
+};
+
+static struct kvmw_sched_pcpu *walk_pcpu(struct sched_walk *w, u32 cpu)
+{
+	u64 k[4] = { cpu };
+	bool added;
+	long pos = lookup(&w->h_pcpu, (void **)&w->v->pcpus, &w->v->nr_pcpus,
+			  &w->cap_pcpus, sizeof(*w->v->pcpus), k, &added);
+
+	if (pos < 0)
+		return NULL;
+	if (added)
+		w->v->pcpus[pos].cpu = cpu;
+	return &w->v->pcpus[pos];
+}
+
+static struct kvmw_sched_thread *walk_thread(struct sched_walk *w,
+					     __s32 tid)
+{
+	u64 k[4] = { (u32)tid };
+	bool added;
+	long pos = lookup(&w->h_thread, (void **)&w->v->threads,
+			  &w->v->nr_threads, &w->cap_threads,
+			  sizeof(*w->v->threads), k, &added);
+
+	if (pos < 0)
+		return NULL;
+	if (added)
+		w->v->threads[pos].tid = tid;
+	return &w->v->threads[pos];
+}
+
+static unsigned int how_index(u32 how)
+{
+	return how && how < KVMW_SCHED_HOWS ? how : KVMW_SCHED_OTHER;
+}
+
+/* @x against the record of the same vCPU just before it, @p. */
+static void check_chain(struct kvmw_sched_vcpu *v,
+			const struct kvmw_evagg_sched *p,
+			const struct kvmw_evagg_sched *x)
+{
+	u64 since = x->time_ns - p->time_ns;
+
+	if (p->load == x->load)
+		v->gaps++;
+	else if (x->load)
+		v->mismatches += x->how != p->how || x->prev_pcpu != p->pcpu ||
+				 x->dur_ns != since;
+	else
+		v->mismatches += x->pcpu != p->pcpu || x->dur_ns != since;
+}
+
+/*
+ * One record: the interval it closes, from the later of its own start
+ * (t - its duration) and @base (the previous record, or the window's
+ * start) to its time. A PUT with run_ns 0 was loaded before the kernel
+ * looked: on the CPU since @base. A LOAD with prev_how 0 follows no put
+ * (a new vCPU): what came before it is unknown.
+ */
+static int walk_record(struct sched_walk *w, const struct kvmw_evagg_sched *x,
+		       u64 t, u64 base)
+{
+	struct kvmw_sched_vcpu *v = w->v;
+	struct kvmw_sched_pcpu *pc = walk_pcpu(w, x->pcpu);
+	struct kvmw_sched_thread *th = walk_thread(w, x->tid);
+	u64 len;
+
+	if (!pc || !th)
+		return -ENOMEM;
+	if (x->load) {
+		v->loads++;
+		pc->loads++;
+		th->loads++;
+		if (!x->how) {
+			v->first_loads++;
+			return 0;
+		}
+		v->off_ns[how_index(x->how)] += x->dur_ns < t - base ?
+						x->dur_ns : t - base;
+		if (x->prev_pcpu != ~0U && x->prev_pcpu != x->pcpu)
+			v->migrations++;
+		return 0;
+	}
+	v->puts++;
+	th->puts++;
+	v->puts_how[how_index(x->how)]++;
+	len = x->dur_ns && x->dur_ns <= t - base ? x->dur_ns : t - base;
+	if (!x->dur_ns || x->dur_ns > t - w->start)
+		v->run_cut++;
+	v->run_count++;
+	v->run_total_ns += len;
+	if (len < v->run_min_ns)
+		v->run_min_ns = len;
+	if (len > v->run_max_ns)
+		v->run_max_ns = len;
+	pc->running_ns += len;
+	th->running_ns += len;
+	return 0;
+}
+
+/* The @n records of one vCPU, in time order; after the last, @tail_end. */
+static int walk_vcpu(struct sched_walk *w, const struct kvmw_evagg_sched *r,
+		     size_t n, u64 tail_end)
+{
+	struct kvmw_sched_vcpu *v = w->v;
+	const struct kvmw_evagg_sched *last = &r[n - 1];
+	u64 base = w->start, t = w->start, tail, off = 0;
+	size_t i;
+	int ret;
+
+	v->run_min_ns = ~0ULL;
+	for (i = 0; i < n; i++) {
+		t = r[i].time_ns;
+		if (i)
+			check_chain(v, &r[i - 1], &r[i]);
+		ret = walk_record(w, &r[i], t, base);
+		if (ret)
+			return ret;
+		base = t;
+	}
+	if (tail_end > w->end)
+		tail_end = w->end;
+	tail = tail_end > t ? tail_end - t : 0;
+	if (last->load) {
+		/*
+		 * Still on the CPU at the end: counted, not a residency. Its
+		 * pCPU and thread exist (the last record made them).
+		 */
+		v->open_ns = tail;
+		walk_pcpu(w, last->pcpu)->running_ns += tail;
+		walk_thread(w, last->tid)->running_ns += tail;
+	} else {
+		v->off_ns[how_index(last->how)] += tail;
+	}
+	if (!v->run_count)
+		v->run_min_ns = 0;
+	v->running_ns = v->run_total_ns + v->open_ns;
+	for (i = 0; i < KVMW_SCHED_HOWS; i++)
+		off += v->off_ns[i];
+	v->unknown_ns = w->end - w->start - v->running_ns - off;
+	v->first_ns = r[0].time_ns;
+	v->last_ns = last->time_ns;
+	v->pcpu_last = last->pcpu;
+	qsort(v->pcpus, v->nr_pcpus, sizeof(*v->pcpus), cmp_sched_pcpu);
+	qsort(v->threads, v->nr_threads, sizeof(*v->threads),
+	      cmp_sched_thread);
+	v->pcpu_most = v->pcpus[0].cpu;
+	v->tid = v->threads[0].tid;
+	return 0;
+}
+
+/* One vCPU's summary from its records @r[0..n), in time order. */
+static int sched_vcpu(const struct kvmw_evagg *a, struct kvmw_sched_vcpu *v,
+		      const struct kvmw_evagg_sched *r, size_t n,
+		      u64 start, u64 end)
+{
+	const struct kvmw_evagg_vcpu *vc = &a->vcpus[r[0].vcpu];
+	u64 k[4] = { vc->vm };
+	const struct kvmw_evagg_vm *vm = &a->vms[ht_find(&a->h_vm, k)];
+	struct sched_walk w = { .v = v, .start = start, .end = end };
+	u64 tail_end = end;
+	int ret;
+
+	v->vm = vc->vm;
+	v->vcpu_id = vc->vcpu_id;
+	v->pid = vm->v.pid;
+	v->id = vm->named ? vm->v.id : NULL;
+	v->name = vm->v.name[0] ? vm->v.name : NULL;
+	/* Nothing runs after the VM is gone: that time is unknown. */
+	if ((vm->v.flags & KVMW_VM_GONE) && vm->v.gone_ns)
+		tail_end = vm->v.gone_ns;
+	ret = walk_vcpu(&w, r, n, tail_end);
+	ht_free(&w.h_pcpu);
+	ht_free(&w.h_thread);
+	return ret;
+}
+
+int kvmw_evagg_sched(const struct kvmw_evagg *a,
+		     const struct kvmw_evagg_sel *sel, u64 start_ns,
+		     u64 end_ns, struct kvmw_sched *out)
+{
+	struct kvmw_evagg_sched *r = malloc((a->nr_sched ? a->nr_sched : 1) *
+					    sizeof(*r));
+	size_t i, j, n = 0, groups = 0;
+	int ret = -ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	if (!r)
+		return -ENOMEM;
+	if (end_ns < start_ns)
+		end_ns = start_ns;
+	out->start_ns = start_ns;
+	out->end_ns = end_ns;
+	for (i = 0; i < a->nr_sched; i++) {
+		const struct kvmw_evagg_vcpu *vc = &a->vcpus[a->sched[i].vcpu];
+		u64 k[4] = { vc->vm };
+		long vm = ht_find(&a->h_vm, k);
+
+		if (vm < 0 || !vm_selected(&a->vms[vm], sel) ||
+		    !vcpu_selected(vc->vcpu_id, sel))
+			continue;
+		/* The recorder enables after start and drains before end. */
+		if (a->sched[i].time_ns < start_ns ||
+		    a->sched[i].time_ns > end_ns) {
+			out->outside++;
+			continue;
+		}
+		r[n++] = a->sched[i];
+	}
+	qsort(r, n, sizeof(*r), cmp_sched);
+	for (i = 0; i < n; i++)
+		groups += !i || r[i].vcpu != r[i - 1].vcpu;
+	out->vcpus = calloc(groups ? groups : 1, sizeof(*out->vcpus));
+	if (!out->vcpus)
+		goto out;
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && r[j].vcpu == r[i].vcpu; j++)
+			;
+		ret = sched_vcpu(a, &out->vcpus[out->nr++], &r[i], j - i,
+				 start_ns, end_ns);
+		if (ret)
+			goto out;
+	}
+	qsort(out->vcpus, out->nr, sizeof(*out->vcpus), cmp_sched_vcpu);
+	out->records = n;
+	ret = 0;
+out:
+	free(r);
+	if (ret)
+		kvmw_sched_free(out);
+	return ret;
+}
+
+void kvmw_sched_free(struct kvmw_sched *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++) {
+		free(s->vcpus[i].pcpus);
+		free(s->vcpus[i].threads);
+	}
+	free(s->vcpus);
+	memset(s, 0, sizeof(*s));
 }
 
 /* ---- diff ---- */

@@ -4,8 +4,9 @@
  * the same struct kvmw_snap tree that KVMW_IOC_SNAPSHOT gives "kvmwatch
  * stat" (per VM, vCPU, reason, port/MMIO/MSR key, with the module's
  * accounting rules, module/stats_api.h), so report.c prints both alike.
- * Also: the dirty-page summary of DIRTY records, and the comparison of two
- * recordings reason by reason.
+ * Also: the dirty-page summary of DIRTY records, the vCPU scheduling
+ * summary of LOAD/PUT records, and the comparison of two recordings reason
+ * by reason.
  */
 #ifndef KVMW_EVAGG_H
 #define KVMW_EVAGG_H
@@ -56,6 +57,20 @@ struct kvmw_evagg_dirty {
 	__s32 pid;
 };
 
+/* A LOAD or PUT record, kept whole: the summary needs them in time order. */
+struct kvmw_evagg_sched {
+	u64 time_ns;
+	u64 seq;		/* in its ring */
+	u64 dur_ns;		/* PUT: run_ns; LOAD: off_ns */
+	u32 vcpu;		/* index in vcpus */
+	u32 ring;		/* the CPU whose ring held it */
+	u32 pcpu;
+	u32 prev_pcpu;		/* LOAD only */
+	u32 how;		/* PUT: how; LOAD: prev_how */
+	__s32 tid;
+	bool load;
+};
+
 /* What the records were: for the report's notes and the tests. */
 struct kvmw_evagg_counts {
 	u64 records;
@@ -77,6 +92,8 @@ struct kvmw_evagg {
 	size_t nr_rips, cap_rips;
 	struct kvmw_evagg_dirty *dirty;
 	size_t nr_dirty, cap_dirty;
+	struct kvmw_evagg_sched *sched;
+	size_t nr_sched, cap_sched;
 	struct kvmw_htab h_vm, h_vcpu, h_row, h_rip, h_dirty;
 	struct kvmw_evagg_counts counts;
 };
@@ -101,7 +118,8 @@ int kvmw_evagg_vm(struct kvmw_evagg *a, const struct kvmw_recf_vm *vm);
  * the others in their reason's row (count, total, min, max, sum of
  * squares, histogram, user), the SVM "msr" read or write child row, and
  * the row of their breakdown key. VM_CREATE/VM_GONE name VMs, DIRTY
- * records count pages. 0 or -ENOMEM.
+ * records count pages, LOAD/PUT records are kept for kvmw_evagg_sched()
+ * (@cpu is their ring). 0 or -ENOMEM.
  */
 int kvmw_evagg_event(void *arg, unsigned int cpu, const struct kvmw_ev *ev);
 
@@ -146,6 +164,88 @@ struct kvmw_dirty {
 int kvmw_evagg_dirty(const struct kvmw_evagg *a,
 		     const struct kvmw_evagg_sel *sel, struct kvmw_dirty *out);
 void kvmw_dirty_free(struct kvmw_dirty *d);
+
+/* ---- vCPU scheduling (LOAD/PUT records) ---- */
+
+/* Indexes of the per-"how" arrays: KVMW_PUT_*, and 0 for any other value. */
+#define KVMW_SCHED_OTHER	0
+#define KVMW_SCHED_HOWS		4
+
+struct kvmw_sched_pcpu {
+	u32 cpu;
+	u64 loads;		/* LOAD records onto it */
+	u64 running_ns;		/* in the window */
+};
+
+struct kvmw_sched_thread {
+	__s32 tid;
+	u64 loads, puts;
+	u64 running_ns;		/* in the window */
+};
+
+/*
+ * How one vCPU spent the recording's window [start, end], from its LOAD
+ * and PUT records in time order. Each record closes an interval that ends
+ * at its time: a PUT one on the CPU (run_ns), a LOAD one off it (off_ns,
+ * of the kind its prev_how says). Intervals are clipped to the window and
+ * to the previous record of the vCPU, so the times never overlap and
+ * never add up to more than the window. After the last record: on the
+ * CPU if it is a LOAD (@open_ns), else off it, of that PUT's kind, until
+ * the end or the VM's destruction. What no record covers (before a
+ * vCPU's first load, after its VM is gone, lost records) is @unknown_ns.
+ */
+struct kvmw_sched_vcpu {
+	u64 vm;			/* serial */
+	__s32 pid;
+	const char *id;		/* into the kvmw_evagg; NULL if unknown */
+	const char *name;	/* NULL if none */
+	u32 vcpu_id;
+	__s32 tid;		/* the thread that ran it longest */
+	u64 loads, puts;
+	u64 puts_how[KVMW_SCHED_HOWS];	/* PUT records by how */
+	/* Residencies: one per PUT record, clipped to the window. */
+	u64 run_count, run_total_ns, run_min_ns, run_max_ns;
+	u64 run_cut;		/* of those, begun before the window */
+	u64 open_ns;		/* last record a LOAD: on the CPU at the end */
+	u64 running_ns;		/* run_total_ns + open_ns */
+	u64 off_ns[KVMW_SCHED_HOWS];	/* off the CPU, by how it left */
+	u64 unknown_ns;		/* window - running_ns - all off_ns */
+	u64 migrations;		/* LOAD.pcpu != LOAD.prev_pcpu */
+	u64 first_loads;	/* LOADs with no earlier put (prev_how 0) */
+	/*
+	 * Checks of the records against each other, in time order: @gaps
+	 * counts a LOAD after a LOAD or a PUT after a PUT (records lost),
+	 * @mismatches a LOAD whose prev_how, prev_pcpu or off_ns is not its
+	 * PUT's how, pcpu and time before it, or a PUT whose pcpu or run_ns
+	 * is not its LOAD's pcpu and time before it.
+	 */
+	u64 gaps, mismatches;
+	u64 first_ns, last_ns;	/* times of its first and last record */
+	u32 pcpu_last;		/* of its last record */
+	u32 pcpu_most;		/* pcpus[0].cpu: the most running time */
+	struct kvmw_sched_pcpu *pcpus;	/* by running_ns, loads desc, cpu */
+	size_t nr_pcpus;
+	struct kvmw_sched_thread *threads;	/* by running_ns, loads desc, tid */
+	size_t nr_threads;
+};
+
+struct kvmw_sched {
+	struct kvmw_sched_vcpu *vcpus;	/* by VM serial, vcpu_id */
+	size_t nr;
+	u64 start_ns, end_ns;		/* the window */
+	u64 records;			/* LOAD and PUT records used */
+	u64 outside;			/* selected, but outside the window */
+};
+
+/*
+ * The scheduling summary of the selected vCPUs that have LOAD or PUT
+ * records, over the window [@start_ns, @end_ns] (records outside it are
+ * only counted: a recording has none). 0 or -ENOMEM.
+ */
+int kvmw_evagg_sched(const struct kvmw_evagg *a,
+		     const struct kvmw_evagg_sel *sel, u64 start_ns,
+		     u64 end_ns, struct kvmw_sched *out);
+void kvmw_sched_free(struct kvmw_sched *s);
 
 /* ---- comparing two recordings ---- */
 

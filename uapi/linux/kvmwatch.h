@@ -537,8 +537,8 @@ struct kvmw_enable {
  * control page (struct kvmw_ring_ctrl), mapped on its own with
  * PROT_READ | PROT_WRITE, then @data_size bytes of data, mapped on their
  * own and read-only (PROT_WRITE fails with EPERM). A mapping must be
- * exactly one of the two; anything else fails with EINVAL, and a CPU that
- * is not possible with ENXIO.
+ * exactly one of the two; anything else fails with EINVAL, a CPU that is
+ * not possible with ENXIO, and a file without rings with ENODEV.
  *
  * Positions. data_head, data_tail and oldest count bytes written since
  * the ring was created; a record at position p starts at data byte
@@ -559,9 +559,10 @@ struct kvmw_enable {
  * Reading, overwrite mode (KVMW_RING_OVERWRITE). The producer never waits
  * and never loses a record at write time: it overwrites the oldest ones,
  * moving @oldest past them before it writes. data_tail is used only by
- * poll() (below): a reader keeps it at its position. A reader starts at max(its position, oldest), copies each
- * record out, then (after a read barrier) reloads @oldest: if @oldest
- * passed the record's start, the copy may be torn and is thrown away.
+ * poll() (below): a reader keeps it at its position. A reader starts at
+ * max(its position, oldest), copies each record out, then (after a read
+ * barrier) reloads @oldest: if @oldest passed the record's start, the
+ * copy may be torn and is thrown away.
  * Every record's @seq is its ring's count of records produced before it,
  * lost ones included, so the reader counts what it missed from the gaps:
  * in both modes, produced = @seq_next = records received + records
@@ -576,9 +577,9 @@ struct kvmw_enable {
  *
  * Wake-ups. poll() reports EPOLLIN when some ring holds at least
  * @watermark bytes past its data_tail (in overwrite mode also when the
- * producer lapped data_tail). Probes never wake a reader themselves (they may run
- * under the scheduler's locks or in hard-IRQ context): the wake-up is
- * deferred through irq_work.
+ * producer lapped data_tail). Probes never wake a reader themselves (they
+ * may run under the scheduler's locks or in hard-IRQ context): the
+ * wake-up is deferred through irq_work.
  *
  * A reader that stops reading costs the probes no more than counting
  * lost records (discard mode) or overwriting (overwrite mode).
@@ -632,7 +633,8 @@ struct kvmw_ring_setup {
  * @seq_next:	kernel: records produced, lost ones included (the @seq of
  *		the next one)
  * @lost:	kernel, discard mode: records that found the ring full
- * @data_tail:	reader: how far it has consumed (discard mode)
+ * @data_tail:	reader: how far it has consumed (in overwrite mode, read
+ *		only by poll())
  *
  * The kernel only writes the fields it owns and never reads them back;
  * what a reader writes there besides @data_tail is ignored.
@@ -726,6 +728,10 @@ struct kvmw_ev {
  * @key_kind:	KVMW_STAT_* of @key, 0 if none
  * @key_sub:	KVMW_SUB_* of @key
  * @flags:	KVMW_EXIT_*
+ *
+ * Exactly the exits the statistics time, with the same duration, key and
+ * user flag, except an exit already open when the family was enabled
+ * (no record) and a vCPU's last exit before it is destroyed (no entry).
  */
 struct kvmw_ev_exit {
 	struct kvmw_ev hdr;
@@ -953,7 +959,9 @@ struct kvmw_ev_test {
  * Debug only: fails with EPERM unless the module was loaded with
  * test_events=1. Writes into this file's ring of the caller's CPU only,
  * with preemption disabled in batches of 256 records, so that the loss
- * accounting can be tested at a known rate.
+ * accounting can be tested at a known rate. The caller must be pinned to
+ * one CPU (EINVAL otherwise) and have rings (EINVAL). A fatal signal
+ * stops it with EINTR after @produced records (still filled in).
  */
 struct kvmw_test_events {
 	__u32 size;
@@ -977,7 +985,9 @@ struct kvmw_test_events {
 #define KVMW_IOC_ENABLE		_IOW(KVMW_IOC_MAGIC, 0x04, struct kvmw_enable)
 /* Take this file's baseline: its later snapshots count from now. Arg 0. */
 #define KVMW_IOC_RESET		_IO(KVMW_IOC_MAGIC, 0x05)
-#define KVMW_IOC_RING_SETUP	_IOWR(KVMW_IOC_MAGIC, 0x06, struct kvmw_ring_setup)
-#define KVMW_IOC_TEST_EVENTS	_IOWR(KVMW_IOC_MAGIC, 0x07, struct kvmw_test_events)
+#define KVMW_IOC_RING_SETUP \
+	_IOWR(KVMW_IOC_MAGIC, 0x06, struct kvmw_ring_setup)
+#define KVMW_IOC_TEST_EVENTS \
+	_IOWR(KVMW_IOC_MAGIC, 0x07, struct kvmw_test_events)
 
 #endif /* _UAPI_LINUX_KVMWATCH_H */
