@@ -219,6 +219,9 @@ static void kvmw_ekps_sync_locked(u64 want)
 			memset(&e->kp, 0, sizeof(e->kp));
 			e->kp.symbol_name = sym;
 			e->kp.pre_handler = pre;
+			/* Times a vCPU kept from an earlier session are stale. */
+			if (e->families & KVMW_ENABLE_SCHED)
+				WRITE_ONCE(kvmw_sched_gen, kvmw_sched_gen + 1);
 			ret = register_kprobe(&e->kp);
 			if (ret) {
 				pr_warn("kvmwatch: cannot register kprobe on %s: %d\n",

@@ -52,4 +52,15 @@ static inline void kvmw_vm_flags_clear(struct vm_area_struct *vma,
 #define kvmw_vm_flags_clear(vma, flags)	vm_flags_clear(vma, flags)
 #endif
 
+/*
+ * A dump's parsed request attributes: genl_dumpit_info() grew a struct
+ * genl_info in 6.2.
+ */
+#include <net/genetlink.h>
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define kvmw_genl_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
+#else
+#define kvmw_genl_dump_attrs(cb)	(genl_dumpit_info(cb)->info.attrs)
+#endif
+
 #endif /* KVMW_COMPAT_H */

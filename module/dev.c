@@ -15,11 +15,8 @@
 #include "counters.h"
 #include "consumer.h"
 #include "decode.h"
+#include "version.h"
 #include "../uapi/linux/kvmwatch.h"
-
-#define KVMW_MAJOR	0
-#define KVMW_MINOR	1
-#define KVMW_PATCH	0
 
 /*
  * Copy a kernel-filled growable struct to userspace: the caller's leading
@@ -48,8 +45,7 @@ static long kvmw_ioc_version(void __user *uarg)
 		.major = KVMW_MAJOR,
 		.minor = KVMW_MINOR,
 		.patch = KVMW_PATCH,
-		.caps = KVMW_CAP_TRACEPOINTS | KVMW_CAP_KPROBES |
-			KVMW_CAP_SVM | KVMW_CAP_VMX | KVMW_CAP_EVENTS,
+		.caps = KVMW_CAPS,
 	};
 
 	strscpy(v.release, init_utsname()->release, sizeof(v.release));

@@ -9,6 +9,7 @@
 #include "dev.h"
 #include "vm.h"
 #include "counters.h"
+#include "netlink.h"
 
 struct kvmw_live kvmw_live;
 DEFINE_PER_CPU(u64, kvmw_untracked);
@@ -44,12 +45,17 @@ static int __init kvmw_init(void)
 	ret = kvmw_dev_init();
 	if (ret)
 		goto out;
+	ret = kvmw_nl_init();
+	if (ret)
+		goto err_dev;
 	/* Last: probes may fire as soon as this returns. */
 	ret = kvmw_attach_init();
 	if (ret)
-		goto err_dev;
+		goto err_nl;
 	return 0;
 
+err_nl:
+	kvmw_nl_exit();
 err_dev:
 	kvmw_dev_exit();
 out:
@@ -59,6 +65,7 @@ out:
 static void __exit kvmw_exit(void)
 {
 	kvmw_attach_exit();
+	kvmw_nl_exit();
 	kvmw_dev_exit();
 	kvmw_vm_exit();
 }

@@ -40,6 +40,9 @@ void kvmw_probe_kvm_hypercall(void *data, unsigned long nr, unsigned long a0,
 			      unsigned long a1, unsigned long a2,
 			      unsigned long a3);
 
+/* Bumped each time the sched kprobes attach (attach.c). */
+extern u32 kvmw_sched_gen;
+
 struct kprobe;
 struct pt_regs;
 int kvmw_kp_dirty(struct kprobe *p, struct pt_regs *regs);

@@ -158,6 +158,20 @@ int kvmw_kp_dirty(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+/* Bumped when the sched kprobes attach: older load/put times are stale. */
+u32 kvmw_sched_gen;
+
+static void kvmw_sched_fresh(struct kvmw_vcpu *v)
+{
+	u32 gen = READ_ONCE(kvmw_sched_gen);
+
+	if (likely(v->ev.sched_gen == gen))
+		return;
+	v->ev.sched_gen = gen;
+	v->ev.load_ns = 0;
+	v->ev.put_ns = 0;
+}
+
 /*
  * kvm_arch_vcpu_load(vcpu, cpu): from vcpu_load() or KVM's sched-in
  * notifier, on the vCPU's thread.
@@ -171,6 +185,7 @@ int kvmw_kp_vcpu_load(struct kprobe *p, struct pt_regs *regs)
 
 	if (!v)
 		return 0;
+	kvmw_sched_fresh(v);
 	memset(&r, 0, sizeof(r));
 	r.hdr.type = KVMW_EV_TYPE_LOAD;
 	r.hdr.size = sizeof(r);
@@ -203,6 +218,7 @@ int kvmw_kp_vcpu_put(struct kprobe *p, struct pt_regs *regs)
 
 	if (!v)
 		return 0;
+	kvmw_sched_fresh(v);
 	memset(&r, 0, sizeof(r));
 	r.hdr.type = KVMW_EV_TYPE_PUT;
 	r.hdr.size = sizeof(r);

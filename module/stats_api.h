@@ -224,6 +224,24 @@ static __always_inline struct kvmw_row *kvmw_row(struct kvmw_stats *s,
 	return kvmw_row_claim(s, dense, code, sub);
 }
 
+/*
+ * Timed exits of a reason so far, read from any thread: one counter, read
+ * whole on 64-bit, for rates that need no consistent copy of the block.
+ */
+static inline u64 kvmw_stats_reason_count(const struct kvmw_stats *s, u32 isa,
+					  u32 code)
+{
+	unsigned int dense = kvmw_dense(isa, code), off;
+
+	if (READ_ONCE(s->isa) != isa || dense == KVMW_DENSE_NONE)
+		return 0;
+	off = READ_ONCE(s->row_of[dense]);
+	if (!off)
+		return 0;
+	return READ_ONCE(((const struct kvmw_row *)((const char *)s->rows +
+						      off))->st.count);
+}
+
 static __always_inline unsigned int kvmw_hist_bucket(u64 ns)
 {
 	/* "| 1" spares fls64() its zero case: 0 and 1 both land in 0. */

@@ -34,6 +34,7 @@
 #include "vm.h"
 #include "counters.h"
 #include "events.h"
+#include "netlink.h"
 
 #define KVMW_HASH_BITS	10
 
@@ -215,8 +216,11 @@ void kvmw_vm_created(struct kvm *kvm)
 		vm = kvmw_vm_new_locked(kvm);
 	spin_unlock(&kvmw_vm_lock);
 	/* A kprobe handler: an RCU reader, so @vm outlives this. */
-	if (vm && kvmw_ev_on(KVMW_ENABLE_VM))
+	if (!vm)
+		return;
+	if (kvmw_ev_on(KVMW_ENABLE_VM))
 		kvmw_ev_vm(KVMW_EV_TYPE_VM_CREATE, vm);
+	kvmw_nl_notify_vm(KVMW_NL_CMD_NOTIFY_VM_NEW, vm);
 }
 
 static void kvmw_vcpu_free_rcu(struct rcu_head *head)
@@ -309,6 +313,7 @@ void kvmw_vm_destroyed(struct kvm *kvm)
 	if (vm) {
 		if (kvmw_ev_on(KVMW_ENABLE_VM))
 			kvmw_ev_vm(KVMW_EV_TYPE_VM_GONE, vm);
+		kvmw_nl_notify_vm(KVMW_NL_CMD_NOTIFY_VM_GONE, vm);
 		kvmw_vm_gone_locked(vm);
 		kvmw_gone_trim_locked();
 	}

@@ -35,6 +35,7 @@ struct kvmw_vcpu_ev {
 	u64 put_ns;		/* ... of the last put, or 0 */
 	u32 put_pcpu;
 	u32 put_how;		/* KVMW_PUT_* */
+	u32 sched_gen;		/* kvmw_sched_gen the times belong to */
 };
 
 /*

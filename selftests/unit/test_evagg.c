@@ -10,7 +10,9 @@
  * recordings with exact deltas, rates and order; the vCPU scheduling
  * summary of hand-built LOAD/PUT sequences (stays, off-CPU time by how,
  * migrations, pCPUs, threads, window cuts, missing and inconsistent
- * records) with exact sums.
+ * records) with exact sums, and "report --sched" on the same records
+ * written as a recording: exact text and JSON, selection, the error
+ * without LOAD/PUT records, usage errors.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -1023,9 +1025,9 @@ static void run_free(struct run *r)
 /*
  * sched_recs as "record -e sched" writes them: a chunk per ring in turn,
  * VM 7 in the VMs section, and the trailer (nothing lost). Without
- * @with_sched, only VM 9's VM_GONE.
+ * @with_sched, only VM 9's VM_GONE, recorded with the families @families.
  */
-static int sched_file(const char *path, bool with_sched)
+static int sched_file(const char *path, bool with_sched, u64 families)
 {
 	struct kvmw_recf_trailer t = { .end_mono_ns = S0 + WIN };
 	struct kvmw_recf_cpu cpus[8];
@@ -1042,7 +1044,7 @@ static int sched_file(const char *path, bool with_sched)
 	memset(&h, 0, sizeof(h));
 	h.abi = KVMW_ABI_VERSION;
 	h.nr_rings = 8;
-	h.families = KVMW_ENABLE_SCHED | KVMW_ENABLE_VM;
+	h.families = families;
 	h.start_mono_ns = S0;
 	h.filter.size = sizeof(h.filter);
 	err = kvmw_recw_init(&w, fd);
@@ -1073,7 +1075,7 @@ static int sched_file(const char *path, bool with_sched)
 static void test_sched_cli(void)
 {
 	char dir[] = "/tmp/kvmwatch-sched.XXXXXX", path[64], none[64];
-	char want[256];
+	char idle[64], want[256];
 	struct run r;
 
 	if (!getenv("KVMW_TEST_BIN")) {
@@ -1084,9 +1086,14 @@ static void test_sched_cli(void)
 		return;
 	snprintf(path, sizeof(path), "%s/sched.rec", dir);
 	snprintf(none, sizeof(none), "%s/none.rec", dir);
-	tap_eq_u64(sched_file(path, true), 0, "report --sched: recording written");
-	tap_eq_u64(sched_file(none, false), 0,
+	snprintf(idle, sizeof(idle), "%s/idle.rec", dir);
+	tap_eq_u64(sched_file(path, true, KVMW_ENABLE_SCHED | KVMW_ENABLE_VM),
+		   0, "report --sched: recording written");
+	tap_eq_u64(sched_file(none, false, KVMW_ENABLE_EXIT | KVMW_ENABLE_IO |
+			      KVMW_ENABLE_VM), 0,
 		   "report --sched: recording without LOAD/PUT written");
+	tap_eq_u64(sched_file(idle, false, KVMW_ENABLE_SCHED | KVMW_ENABLE_VM),
+		   0, "report --sched: recording -e sched of no vCPU written");
 
 	run(&r, "report", "--sched", path, NULL);
 	tap_eq_u64(r.status, 0, "report --sched: exit 0");
@@ -1116,7 +1123,7 @@ static void test_sched_cli(void)
 
 	run(&r, "report", "--sched", "--json", path, NULL);
 	tap_eq_u64(r.status, 0, "report --sched --json: exit 0");
-	tap_contains(r.out, "\"start_ns\":1000000000,\"end_ns\":1000100000,\"window_ns\":100000,\"records\":18,\"vcpus\":[{\"vm\":\"100-11\",",
+	tap_contains(r.out, "\"start_ns\":1000000000,\"end_ns\":1000100000,\"window_ns\":100000,\"records\":18,\"outside\":0,\"vcpus\":[{\"vm\":\"100-11\",",
 		     "report --sched --json: the window");
 	tap_contains(r.out, "{\"vm\":\"100-11\",\"pid\":100,\"name\":\"pinned\",\"serial\":7,\"vcpu\":0,\"tid\":101,\"loads\":5,\"puts\":6,"
 		     "\"puts_how\":{\"preempted\":2,\"blocked\":2,\"user\":2,\"other\":0},"
@@ -1135,7 +1142,7 @@ static void test_sched_cli(void)
 	run_free(&r);
 
 	run(&r, "report", "--sched", "--vcpu", "1", "--json", path, NULL);
-	tap_contains(r.out, "\"records\":6,\"vcpus\":[{\"vm\":\"100-11\",\"pid\":100,\"name\":\"pinned\",\"serial\":7,\"vcpu\":1,",
+	tap_contains(r.out, "\"records\":6,\"outside\":0,\"vcpus\":[{\"vm\":\"100-11\",\"pid\":100,\"name\":\"pinned\",\"serial\":7,\"vcpu\":1,",
 		     "report --sched --vcpu 1: only that vCPU");
 	tap_ok(r.out && !strstr(r.out, "\"vcpu\":0"),
 	       "report --sched --vcpu 1: no vCPU 0");
@@ -1152,6 +1159,13 @@ static void test_sched_cli(void)
 	run(&r, "report", "--sched", "--json", none, NULL);
 	tap_ok(r.status == 1 && !r.out[0],
 	       "report --sched --json without LOAD/PUT: exit 1, no JSON");
+	run_free(&r);
+	run(&r, "report", "--sched", idle, NULL);
+	snprintf(want, sizeof(want),
+		 "kvmwatch: %s: no vCPU scheduling records: no selected vCPU was loaded while recording\n",
+		 idle);
+	tap_ok(r.status == 1 && !strcmp(r.err, want) && !r.out[0],
+	       "report --sched of -e sched with no vCPU: exit 1, says so");
 	run_free(&r);
 
 	run(&r, "report", "--sched", "--dirty", path, NULL);
@@ -1184,6 +1198,7 @@ static void test_sched_cli(void)
 	run_free(&r);
 	unlink(path);
 	unlink(none);
+	unlink(idle);
 	rmdir(dir);
 }
 

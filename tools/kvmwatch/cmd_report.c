@@ -997,7 +997,10 @@ static double ms(u64 ns)
 	return (double)ns / 1e6;
 }
 
-/* "2:91%,0:9%": each pCPU's share of the vCPU's time on a CPU. */
+/*
+ * "2:91%,0:9%": each pCPU's share of the vCPU's time on a CPU ("<1%" for
+ * one it ran on only briefly), the first SCHED_PCPUS, then "+N".
+ */
 static void pcpus_text(char *buf, size_t len, const struct kvmw_sched_vcpu *v)
 {
 	size_t i, n = 0;
@@ -1005,18 +1008,19 @@ static void pcpus_text(char *buf, size_t len, const struct kvmw_sched_vcpu *v)
 	buf[0] = '\0';
 	for (i = 0; i < v->nr_pcpus && n < len; i++) {
 		const struct kvmw_sched_pcpu *p = &v->pcpus[i];
+		double share = pct(p->running_ns, v->running_ns);
 
 		if (i == SCHED_PCPUS) {
 			snprintf(buf + n, len - n, ",+%zu", v->nr_pcpus - i);
 			return;
 		}
-		if (v->running_ns)
-			n += snprintf(buf + n, len - n, "%s%u:%.0f%%",
-				      i ? "," : "", p->cpu,
-				      pct(p->running_ns, v->running_ns));
+		n += snprintf(buf + n, len - n, "%s%u", i ? "," : "", p->cpu);
+		if (n >= len || !v->running_ns)
+			continue;
+		if (p->running_ns && share < 0.5)
+			n += snprintf(buf + n, len - n, ":<1%%");
 		else
-			n += snprintf(buf + n, len - n, "%s%u", i ? "," : "",
-				      p->cpu);
+			n += snprintf(buf + n, len - n, ":%.0f%%", share);
 	}
 }
 
@@ -1107,6 +1111,9 @@ static void sched_text(FILE *out, const struct kvmw_sched *s,
 	}
 	for (i = 0; i < s->nr; i++)
 		sched_notes(out, &s->vcpus[i]);
+	if (s->outside)
+		fprintf(out, "# %llu LOAD/PUT records outside the recording's window (left out)\n",
+			(unsigned long long)s->outside);
 }
 
 /* {"preempted":..,"blocked":..,"user":..,"other":..} of a per-how array. */
@@ -1262,6 +1269,7 @@ static int sched_json(FILE *out, const struct kvmw_sched *s,
 	json_u64_key(&j, "end_ns", s->end_ns);
 	json_u64_key(&j, "window_ns", window);
 	json_u64_key(&j, "records", s->records);
+	json_u64_key(&j, "outside", s->outside);
 	kvmw_json_key(&j, "vcpus");
 	kvmw_json_array_begin(&j);
 	for (i = 0; i < s->nr; i++)
@@ -1280,8 +1288,11 @@ static int report_sched(const struct report_args *a)
 	if (load(&l, a->files[0]))
 		return KVMW_EXIT_ERROR;
 	if (!l.agg.nr_sched) {
-		kvmw_err("%s: no vCPU scheduling records: record with -e sched",
-			 l.path);
+		/* Recorded with the family, yet none: say so, not "use -e". */
+		kvmw_err("%s: no vCPU scheduling records: %s", l.path,
+			 l.rf.hdr.families & KVMW_ENABLE_SCHED ?
+			 "no selected vCPU was loaded while recording" :
+			 "record with -e sched");
 		unload(&l);
 		return KVMW_EXIT_ERROR;
 	}

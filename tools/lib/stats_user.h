@@ -39,6 +39,10 @@ typedef struct {
 #define kvmw_seq_write_end(s) \
 	do { kvmw_barrier(); (s)->sequence++; } while (0)
 
+#ifndef READ_ONCE
+#define READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
+#endif
+
 static inline int fls64(u64 x)
 {
 	return x ? 64 - __builtin_clzll(x) : 0;

@@ -52,6 +52,7 @@
 #define KVMW_CAP_SVM		(1U << 2)	/* AMD SVM exit decoding */
 #define KVMW_CAP_VMX		(1U << 3)	/* Intel VMX exit decoding */
 #define KVMW_CAP_EVENTS		(1U << 4)	/* rings, event families */
+#define KVMW_CAP_NETLINK	(1U << 5)	/* genl family, kvmwatch_nl.h */
 
 /**
  * struct kvmw_version - KVMW_IOC_VERSION, filled by the kernel
