@@ -6,13 +6,17 @@
 # configuration; repetitions interleaved (each round in a rotated order).
 # Results go to fd 3 as lines the host (bench/run.sh) parses:
 #   M key=value                                     facts about the run
-#   R cfg=C rep=R secs=S cpu=C busy=B tool=T kvm=K ok=0|1 why=W
-#                                                   one timed run (timeit.c)
+#   R cfg=C rep=R secs=S cpu=C busy=B tool=T kvm=K lost=L ok=0|1 why=W
+#                                                   one timed run (timeit.c);
+#                                                   L: events the tool lost,
+#                                                   "-" if it cannot lose any
 #   # text                                          log
 #
 # Usage: inside.sh N REPS "CONFIG..."
 N=${1:-30000}
 REPS=${2:-5}
+# Default: the stats-mode set. Events mode (bench/run.sh -E): none kvmwatch
+# kvmwatch-record trace-cmd-all perf-kvm.
 CONFIGS=${3:-"none kvmwatch perf-stat kvm_stat bpftrace trace-cmd perf-kvm"}
 
 # The exit loop: N CPUID exits (handled in the kernel) and N OUTs to port
@@ -71,6 +75,18 @@ stop_tool() {
 	wait $pid
 }
 
+# wait_running COND...: wait_for COND while the tool ($pid) runs; 1 at
+# once if it exits (its output says why).
+wait_running() {
+	i=0
+	until "$@"; do
+		alive $pid || return 1
+		i=$((i + 1))
+		[ $i -lt 1200 ] || return 1
+		sleep 0.1
+	done
+}
+
 has_line() { grep -q "$2" "$1" 2>/dev/null; }
 
 # A tool's perf_event fds have stopped changing (all events opened).
@@ -112,6 +128,79 @@ count_kvmwatch() {
 	fi
 }
 
+# Events mode: "kvmwatch record -e exit,io" at the default ring size (64
+# pages per CPU), or with --pages N as configuration kvmwatch-record-pN
+# (REC_PAGES, set by cfg_fn), started like the peers and stopped with
+# SIGINT. Attached: probes in and the file in place (record renames it
+# there once the device accepted everything). Its summary on stderr:
+# "kvmwatch record: N events (M lost) written to FILE"; N counts every
+# record (EXIT, PIO, MSR, MMIO, VM), so the exit count is the report's,
+# from the EXIT records.
+start_kvmwatch_record() {
+	rm -f record.kvmw* kvmwatch-record.out
+	modprobe kvmwatch || return 1
+	untrap kvmwatch record -e exit,io ${REC_PAGES:+--pages $REC_PAGES} \
+		-o record.kvmw >kvmwatch-record.out 2>&1 &
+	pid=$!
+	wait_running attached && wait_running test -f record.kvmw
+}
+stop_kvmwatch_record() {
+	stop_tool kvmwatch record
+	kvmwatch counters --json >kvmwatch.json
+	rmmod kvmwatch
+	# The file alone: the module is gone.
+	kvmwatch report record.kvmw >record-report.txt 2>&1
+	kvmwatch report --event ioport record.kvmw >record-ioport.txt 2>&1
+}
+count_kvmwatch_record() {
+	sed -n 's/.*Total Samples:\([0-9]*\).*/\1/p' record-report.txt
+}
+lost_kvmwatch_record() {
+	sed -n 's/^kvmwatch record: [0-9]* events (\([0-9]*\) lost).*/\1/p' \
+		kvmwatch-record.out
+}
+
+# check_record: why the recording is not exactly the loop's, or nothing.
+#   - the summary's N events and M lost against the report's own account
+#     ("# records: R", "# lost: L of P records produced"): N = R,
+#     P = N + M, and M = L = 0: every record the probes produced is in
+#     the file;
+#   - the EXIT records against the module's count of kvm_exit (it was
+#     loaded for this run, before the VM existed): every exit but the
+#     VM's last one, which is never re-entered, is closed by an entry
+#     that writes its record: records = exits - 1 (one vCPU);
+#   - the loop's own exact work: N CPUID exits and N OUTs to port 0x80.
+check_record() {
+	n=$(sed -n 's/^kvmwatch record: \([0-9]*\) events.*/\1/p' kvmwatch-record.out)
+	m=$(lost_kvmwatch_record)
+	r=$(sed -n 's/^# records: \([0-9]*\) in .*/\1/p' record-report.txt)
+	l=$(sed -n 's/^# lost: \([0-9]*\) of [0-9]* records produced/\1/p' record-report.txt)
+	p=$(sed -n 's/^# lost: [0-9]* of \([0-9]*\) records produced/\1/p' record-report.txt)
+	x=$(count_kvmwatch_record)
+	e=$(sed -n 's/.*"exits": *\([0-9]*\).*/\1/p' kvmwatch.json)
+	cpuid=$(awk '$1 == "cpuid" { print $2 }' record-report.txt)
+	out80=$(awk '$1 == "0x80:POUT" { print $2 }' record-ioport.txt)
+	log "$c rep $rep: $n events, $m lost; report: $r records, $l lost of $p produced, $x exits (module: $e), cpuid $cpuid, 0x80:POUT $out80"
+	[ -n "$n" ] || { echo no-summary; return; }
+	[ "${m:--1}" -eq 0 ] && [ "${l:--1}" -eq 0 ] || echo lost-events
+	[ "$n" = "$r" ] && [ "${p:-0}" -eq $((n + ${m:-0})) ] ||
+		echo records-ne-produced
+	[ -n "$x" ] && [ "$x" -eq $((${e:-0} - 1)) ] || echo exits-ne-module-count
+	[ "${cpuid:-0}" -eq "$N" ] && [ "${out80:-0}" -eq "$N" ] ||
+		echo loop-counts-differ
+}
+
+# Calibration, not a tool: a shell spinning on CPU 1 while the loop runs.
+# Under -icount with one TCG thread every vCPU's instructions advance the
+# one virtual clock, so the loop's CPU time grows by what CPU 1 ran meanwhile
+# (docs/BENCHMARKS.md, "Events mode").
+start_spin_cpu1() {
+	taskset -c 1 sh -c 'while :; do :; done' >/dev/null 2>&1 &
+	pid=$!
+}
+stop_spin_cpu1() { kill -KILL $pid; wait $pid; }
+count_spin_cpu1() { count_none; }
+
 start_perf_stat() {
 	untrap perf stat -e kvm:kvm_exit -e kvm:kvm_entry -a -x, -o perf-stat.txt &
 	pid=$!
@@ -147,20 +236,40 @@ count_bpftrace() {
 	awk -F': ' '/^@\[/ { s += $2 } END { print s + 0 }' bpftrace.out
 }
 
-start_trace_cmd() {
+# trace_cmd_start EVENT...: record the kvm: EVENTs with its defaults (the
+# kernel's buffer size); attached when tracefs shows them all enabled.
+trace_cmd_start() {
 	rm -f trace.dat*
-	untrap trace-cmd record -e kvm:kvm_exit -e kvm:kvm_entry -o trace.dat \
-		>trace-cmd.out 2>&1 &
+	tc_events="$*"
+	set -- $(for e in $tc_events; do echo "-e kvm:$e"; done)
+	untrap trace-cmd record "$@" -o trace.dat >trace-cmd.out 2>&1 &
 	pid=$!
 	# Its "Hit Ctrl^C" line is stdio-buffered: watch tracefs instead.
-	wait_for has_line /sys/kernel/tracing/events/kvm/kvm_exit/enable '^1' &&
-		wait_for has_line /sys/kernel/tracing/events/kvm/kvm_entry/enable '^1' &&
-		wait_for has_line /sys/kernel/tracing/tracing_on '^1'
+	for e in $tc_events; do
+		wait_for has_line /sys/kernel/tracing/events/kvm/$e/enable '^1' ||
+			return 1
+	done
+	wait_for has_line /sys/kernel/tracing/tracing_on '^1'
 }
-stop_trace_cmd() { stop_tool trace-cmd; }
 count_trace_cmd() {
 	trace-cmd report -i trace.dat -F kvm_exit 2>/dev/null | grep -c ' kvm_exit:'
 }
+# Its own account at the end: "CPU N: M events lost" per CPU that lost
+# some (the kernel's overrun, plus "... due to commit overrun").
+lost_trace_cmd() {
+	awk '{ for (i = 2; i <= NF; i++) if ($i == "events" && $(i + 1) == "lost") s += $(i - 1) }
+		END { print s + 0 }' trace-cmd.out
+}
+
+start_trace_cmd() { trace_cmd_start kvm_exit kvm_entry; }
+stop_trace_cmd() { stop_tool trace-cmd; }
+
+# The tracepoints events mode uses for "-e exit,io" (module/attach.c).
+TC_ALL="kvm_exit kvm_entry kvm_pio kvm_msr kvm_mmio kvm_userspace_exit"
+start_trace_cmd_all() { trace_cmd_start $TC_ALL; }
+stop_trace_cmd_all() { stop_tool trace-cmd; }
+count_trace_cmd_all() { count_trace_cmd; }
+lost_trace_cmd_all() { lost_trace_cmd; }
 
 start_perf_kvm() {
 	rm -f perf.data.guest*
@@ -175,10 +284,37 @@ count_perf_kvm() {
 	perf kvm stat report --event=vmexit >perf-kvm-report.txt 2>&1
 	sed -n 's/.*Total Samples:\([0-9]*\).*/\1/p' perf-kvm-report.txt
 }
+# perf record's own warning at its end: "Processed E events and lost C
+# chunks!". The events in those chunks: the sum of the LOST records.
+lost_perf_kvm() {
+	if grep -q 'lost [0-9]* chunks' perf-kvm.out stop.log 2>/dev/null; then
+		perf report -D -i perf.data.guest 2>/dev/null | awk '
+			/PERF_RECORD_LOST[^_]/ && match($0, /lost[: ][0-9]+/) {
+				s += substr($0, RSTART + 5, RLENGTH - 5)
+			}
+			END { print s + 0 }'
+	else
+		echo 0
+	fi
+}
+
+# cfg_fn CONFIG: the suffix of its start_/stop_/count_/lost_ functions;
+# kvmwatch-record-pN sets REC_PAGES=N for kvmwatch_record's.
+cfg_fn() {
+	REC_PAGES=""
+	case $1 in
+	kvmwatch-record-p[0-9]*)
+		REC_PAGES=${1#kvmwatch-record-p}
+		echo kvmwatch_record ;;
+	*)	echo "$1" | tr - _ ;;
+	esac
+}
 
 # run_one CONFIG REP
 run_one() {
-	c=$1 f=$(echo "$1" | tr - _) why=""
+	c=$1 rep=$2 why=""
+	f=$(cfg_fn "$c")
+	cfg_fn "$c" >/dev/null	# REC_PAGES in this shell, not the subshell's
 	rm -f loop.out loop.secs
 	if ! start_$f >start.log 2>&1; then
 		why=attach-failed
@@ -192,6 +328,8 @@ run_one() {
 	echo "T end $c $2" >&3
 	stop_$f >stop.log 2>&1
 	tool=$(count_$f)
+	lost=-
+	! type lost_$f >/dev/null 2>&1 || lost=$(lost_$f)
 	kvm=$(sed -n 's/^vm0\.kvm\.exits=//p' loop.out)
 	read -r secs cpu busy <loop.secs 2>/dev/null
 	# Sanity: the loop itself is exact, KVM saw >= 2N exits, the tool too.
@@ -206,23 +344,29 @@ run_one() {
 			why="${why:+$why,}table-ne-module-count"
 		fi
 	fi
+	# Events mode: the recording holds exactly what happened (check_record).
+	if [ "$f" = kvmwatch_record ]; then
+		for w in $(check_record); do
+			why="${why:+$why,}$w"
+		done
+	fi
 	# Tools that lost events did less than their work: not comparable.
 	if [ "$c" = perf-kvm ] && grep -qi 'lost' stop.log perf-kvm.out; then
 		why="${why:+$why,}lost-events"
 	fi
-	if [ "$c" = trace-cmd ] && grep -q 'events lost' trace-cmd.out; then
-		why="${why:+$why,}lost-events"
-	fi
+	case $c in trace-cmd*)
+		[ "$lost" = 0 ] || why="${why:+$why,}lost-events" ;;
+	esac
 	ok=1
 	[ -z "$why" ] || ok=0
-	echo "R cfg=$c rep=$2 secs=${secs:-0} cpu=${cpu:--} busy=${busy:--} tool=${tool:-0} kvm=${kvm:-0} ok=$ok why=${why:--}" >&3
+	echo "R cfg=$c rep=$2 secs=${secs:-0} cpu=${cpu:--} busy=${busy:--} tool=${tool:-0} kvm=${kvm:-0} lost=${lost:--} ok=$ok why=${why:--}" >&3
 	if [ $ok -eq 0 ]; then
-		for l in start.log stop.log loop.out $c*; do
+		for l in start.log stop.log loop.out $c* record-*.txt; do
 			[ -f $l ] || continue
 			tail -n 5 $l | sed "s/^/#   $c $l: /" >&3
 		done
 	fi
-	rm -f trace.dat* perf.data.guest*
+	rm -f trace.dat* perf.data.guest* record.kvmw* record-*.txt
 }
 
 echo "M kernel=$(uname -r)" >&3
@@ -231,6 +375,9 @@ echo "M n=$N" >&3
 echo "M reps=$REPS" >&3
 echo "M loop=$LOOP" >&3
 echo "M kvmwatch=$KVMW_LOAD; ${KVMW_STAT:-(no consumer)}" >&3
+echo "M kvmwatch_record=kvmwatch record -e exit,io -o FILE (default ring)" >&3
+echo "M trace_cmd_all=trace-cmd record -e kvm:{$(echo $TC_ALL | tr " " ,)}" >&3
+echo "M tracefs_buffer_size_kb=$(cat /sys/kernel/tracing/buffer_size_kb)" >&3
 echo "M perf=$(perf --version 2>&1)" >&3
 echo "M trace_cmd=$(trace-cmd --version 2>&1 | grep 'trace-cmd version')" >&3
 echo "M bpftrace=$(bpftrace --version 2>&1)" >&3
@@ -241,11 +388,16 @@ log "warm-up loop: $(cut -d' ' -f1 loop.secs) s, $(grep '^result=' loop.out)"
 for c in $CONFIGS; do
 	case $c in none) ;; *)
 		t0=$(cut -d' ' -f1 /proc/uptime)
-		start_$(echo $c | tr - _) >/dev/null 2>&1
+		f=$(cfg_fn "$c")
+		cfg_fn "$c" >/dev/null
+		start_$f >/dev/null 2>&1
 		t1=$(cut -d' ' -f1 /proc/uptime)
-		stop_$(echo $c | tr - _) >/dev/null 2>&1
+		stop_$f >/dev/null 2>&1
 		log "warm-up $c: attached in $(echo "$t0 $t1" | awk '{ print $2 - $1 }') s"
-		rm -f trace.dat* perf.data.guest*
+		# The events perf kvm stat record chose (perf's, not ours).
+		[ "$c" != perf-kvm ] ||
+			log "perf kvm stat record: $(perf evlist -i perf.data.guest 2>/dev/null | grep -v '^#' | tr '\n' ' ')"
+		rm -f trace.dat* perf.data.guest* record.kvmw*
 	;; esac
 done
 

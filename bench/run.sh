@@ -6,33 +6,64 @@
 # (bench/rootfs.sh), the same exit loop timed with nothing attached, with
 # kvmwatch, and with each peer (bench/inside.sh). Prints the table; writes
 # results.tsv (every run) and summary.tsv (per configuration) to the run
-# directory, $KVMW_CACHE/runs/bench/ (bench-icount/ with -I), or -o DIR.
+# directory, $KVMW_CACHE/runs/bench/ (bench-icount/ with -I; with -E
+# bench-events/, or bench-events-wall/ without -I), or -o DIR.
 #
 # Usage: run.sh [-k SERIES] [-n N] [-r REPS] [-c "CONFIG..."] [-T SECS]
-#               [-o DIR] [-I] [-N]
+#               [-o DIR] [-I] [-E] [-M] [-N]
 #   -n  CPUIDs and OUTs per loop (30000: ~3 s bare under TCG here)
 #   -r  repetitions of each configuration, interleaved (5)
-#   -c  configurations (default: all of them, see inside.sh)
+#   -c  configurations (default: the stats-mode set, see inside.sh;
+#       kvmwatch-record-pN: kvmwatch record --pages N)
+#   -E  events mode: the configurations none, kvmwatch (stats, for
+#       reference), kvmwatch-record (default ring), kvmwatch-record-p256
+#       and -p1024 (1 and 4 MiB per CPU), trace-cmd-all and perf-kvm (-c
+#       overrides), run directory bench-events/
 #   -I  QEMU's -icount (shift=0, sleep=off): the guest's clock counts its
 #       instructions (1 ns each), whatever else runs on the host
+#   -M  multi-threaded TCG (one host thread per vCPU) instead of one
+#       thread for both; not with -I (QEMU refuses icount with it)
 #   -N  do not rebuild the module, tools and rig initramfs first
 set -uo pipefail
 . "$(dirname "$0")/../selftests/rig/lib.sh"
 
-series=6.12 n=30000 reps=5 timeout=1500 prepare=1 out="" icount=""
-configs="none kvmwatch perf-stat kvm_stat bpftrace trace-cmd perf-kvm"
-while getopts "k:n:r:c:T:o:IN" opt; do
+series=6.12 n=30000 reps=5 timeout=1500 prepare=1 out="" icount="" events=""
+tcg_threads=single
+append_icount=""
+configs=""
+while getopts "k:n:r:c:T:o:IEMN" opt; do
 	case $opt in
 	k) series=$OPTARG ;;
 	n) n=$OPTARG ;;
 	r) reps=$OPTARG ;;
 	c) configs=$OPTARG ;;
+	E) events=1 ;;
 	T) timeout=$OPTARG ;;
 	o) out=$OPTARG ;;
 	I) icount="-icount shift=0,sleep=off" ;;
+	M) tcg_threads=multi ;;
 	N) prepare=0 ;;
 	*) exit 2 ;;
 	esac
+done
+
+[ -z "$icount" ] || [ $tcg_threads = single ] ||
+	kvmw_die "-M and -I exclude each other"
+# With sleep=off an idle guest's clock jumps to its next timer at once: a
+# read from the disk image that takes the busy host a second can last
+# minutes of guest time, and the hung-task detector would report it.
+# Nothing is hung: the detector is off under icount.
+[ -z "$icount" ] || append_icount="sysctl.kernel.hung_task_timeout_secs=0"
+if [ -z "$configs" ] && [ -n "$events" ]; then
+	configs="none kvmwatch kvmwatch-record kvmwatch-record-p256"
+	configs="$configs kvmwatch-record-p1024 trace-cmd-all perf-kvm"
+elif [ -z "$configs" ]; then
+	configs="none kvmwatch perf-stat kvm_stat bpftrace trace-cmd perf-kvm"
+fi
+for c in $configs; do
+	case $c in kvmwatch-record-p[0-9]*) f=kvmwatch_record ;; *) f=${c//-/_} ;; esac
+	grep -q "^start_$f()" "$KVMW_TOP/bench/inside.sh" ||
+		kvmw_die "unknown configuration '$c'"
 done
 
 rel=$(kvmw_release "$series")
@@ -43,7 +74,14 @@ fi
 img=$("$KVMW_TOP/bench/rootfs.sh") || exit 1
 base=$KVMW_CACHE/initramfs/$rel-plain.cpio
 [ -f "$base" ] || kvmw_die "no $base (run without -N)"
-run=${out:-$KVMW_CACHE/runs/bench${icount:+-icount}}
+if [ -n "$out" ]; then
+	run=$out
+elif [ -n "$events" ]; then
+	run=$KVMW_CACHE/runs/bench-events
+	[ -n "$icount" ] || run=$run-wall
+else
+	run=$KVMW_CACHE/runs/bench${icount:+-icount}
+fi
 mkdir -p "$run"
 rm -f "$run"/{console,results,artifacts,qemu}.log "$run"/{host-marks,host}.txt \
 	"$run/qemu.pid"
@@ -113,14 +151,14 @@ host_load() {
 }
 
 echo "bench: $rel, N=$n, $reps rounds of: $configs${icount:+ ($icount)}" >&2
-{ host_load start; echo "H qemu=${icount:-no icount}"; } >"$run/host.txt"
+{ host_load start; echo "H qemu=${icount:-no icount}, tcg thread=$tcg_threads"; } >"$run/host.txt"
 : >"$run/results.log"
 start=$(date +%s)
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 -pidfile "$run/qemu.pid" \
-	-accel tcg,thread=single $icount -cpu max -smp 2 -m 3G \
+	-accel tcg,thread=$tcg_threads $icount -cpu max -smp 2 -m 3G \
 	-nodefaults -no-reboot -display none -monitor none \
 	-kernel "$KVMW_CACHE/kernels/$rel/boot/vmlinuz-$rel" -initrd "$initrd" \
-	-append "console=ttyS0,115200 loglevel=5 panic=-1 mitigations=off nokaslr kvmw.bench=$n,$reps,${configs// /+}" \
+	-append "console=ttyS0,115200 loglevel=5 panic=-1 mitigations=off nokaslr kvmw.bench=$n,$reps,${configs// /+}${append_icount:+ $append_icount}" \
 	-drive file="$img",format=raw,if=virtio,readonly=on \
 	-chardev file,id=con,path="$run/console.log" -serial chardev:con \
 	-chardev file,id=res,path="$run/results.log" -serial chardev:res \

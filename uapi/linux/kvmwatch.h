@@ -588,7 +588,7 @@ struct kvmw_enable {
 
 #define KVMW_RING_OVERWRITE	(1U << 0)
 #define KVMW_RING_FLAGS		0x1U
-#define KVMW_RING_PAGES_DEFAULT	64		/* 256 KiB per CPU */
+#define KVMW_RING_PAGES_DEFAULT	256		/* 1 MiB per CPU */
 #define KVMW_RING_PAGES_MAX	4096		/* 16 MiB per CPU */
 
 /**
