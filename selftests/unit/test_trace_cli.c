@@ -304,7 +304,7 @@ static void test_fake_runs(void)
 		   "cpu1: 0)\n", "trace: the counts on stderr");
 	run_free(&r);
 	log = slurp_path(path_in("log"));
-	tap_eq_str(log, "ring_setup pages=64 flags=0\n"
+	tap_eq_str(log, "ring_setup pages=256 flags=0\n"
 		   "snapshot flags=0x7 buf_len=65536\n"
 		   "enable families=0x6\n"
 		   "enable families=0\n",

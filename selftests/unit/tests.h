@@ -24,6 +24,8 @@ void test_evfmt(void);
 void test_trace_cli(void);
 void test_evagg(void);
 void test_recfile(void);
+void test_netlink(void);
+void test_netlink_cli(void);
 
 /*
  * Capture what a function writes to a FILE: open_memstream() based, so

@@ -54,5 +54,7 @@ int main(void)
 	test_trace_cli();
 	test_evagg();
 	test_recfile();
+	test_netlink();
+	test_netlink_cli();
 	return tap_finish();
 }

@@ -41,6 +41,8 @@ int kvmw_cmd_report(const struct kvmw_cmd *cmd, int argc, char **argv);
 extern const char kvmw_report_usage[];
 int kvmw_cmd_check(const struct kvmw_cmd *cmd, int argc, char **argv);
 extern const char kvmw_check_usage[];
+int kvmw_cmd_monitor(const struct kvmw_cmd *cmd, int argc, char **argv);
+extern const char kvmw_monitor_usage[];
 
 /* "kvmwatch: ..." on stderr. */
 void kvmw_err(const char *fmt, ...) __printf(1, 2);

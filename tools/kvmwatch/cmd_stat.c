@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kvmwatch stat: perf kvm stat's report from the module's per-vCPU
- * statistics. The window is set with this file's baseline (KVMW_IOC_RESET):
- * from the start until Ctrl-C, --time, each --interval, or the lifetime of
- * "-- COMMAND".
+ * statistics, read from /dev/kvmwatch or over netlink (source.c: the same
+ * steps over either). The window is set with this consumer's baseline
+ * (KVMW_IOC_RESET, KVMW_NL_CMD_RESET): from the start until Ctrl-C,
+ * --time, each --interval, or the lifetime of "-- COMMAND".
  *
  * Signals are blocked for the whole run and taken with sigtimedwait(), so
  * a Ctrl-C, the end of an interval and the command's exit are handled in
- * one place, between two ioctls, never inside one.
+ * one place, between two requests, never inside one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,7 +20,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,10 +27,10 @@
 
 #include "cmd.h"
 #include "counters.h"
-#include "dev.h"
 #include "fmt.h"
 #include "report.h"
 #include "snapshot.h"
+#include "source.h"
 #include "vmname.h"
 
 #define NSEC_PER_SEC	1000000000ULL
@@ -48,6 +48,7 @@ enum {
 	OPT_TIME,
 	OPT_HIST,
 	OPT_RIPS,
+	OPT_VIA,
 };
 
 const char kvmw_stat_usage[] =
@@ -55,7 +56,7 @@ const char kvmw_stat_usage[] =
 	"                     [--event vmexit|ioport|mmio|msr]\n"
 	"                     [--key sample|time|max|min|mean]\n"
 	"                     [-d|--interval SECS] [--time SECS] [--hist] [--rips]\n"
-	"                     [--json] [-- COMMAND [ARGS...]]\n"
+	"                     [--json] [--via dev|netlink] [-- COMMAND [ARGS...]]\n"
 	"\n"
 	"Account VM exits like 'perf kvm stat', from the module's statistics.\n"
 	"Without COMMAND, --interval or --time: from now until Ctrl-C.\n"
@@ -75,6 +76,9 @@ const char kvmw_stat_usage[] =
 	"      --rips            add the top guest RIPs per reason\n"
 	"  -j, --json            one JSON object (per interval, one per line);\n"
 	"                        see docs/json-schema.md\n"
+	"      --via SOURCE      read the module through dev (/dev/kvmwatch,\n"
+	"                        default) or netlink (the generic netlink family\n"
+	"                        \"kvmwatch\", CAP_NET_ADMIN); same output\n"
 	"  -h, --help            show this help\n"
 	"\n"
 	"  -- COMMAND [ARGS...]  run COMMAND and report the VMs it and its\n"
@@ -86,12 +90,13 @@ struct stat_args {
 	struct kvmw_report_opts ro;
 	u64 interval_ns, time_ns;
 	bool hist, rips, json;
+	enum kvmw_via via;
 	char **command;
 };
 
 struct stat_run {
 	const struct stat_args *a;
-	int fd;
+	struct kvmw_source src;
 	pid_t child;
 	char target[96];
 	u64 start_ns;		/* CLOCK_MONOTONIC of the last baseline */
@@ -154,6 +159,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 		{ "hist", no_argument, NULL, OPT_HIST },
 		{ "rips", no_argument, NULL, OPT_RIPS },
 		{ "json", no_argument, NULL, 'j' },
+		{ "via", required_argument, NULL, OPT_VIA },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -227,6 +233,12 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 		case 'j':
 			a->json = true;
 			break;
+		case OPT_VIA:
+			if (kvmw_via_parse(optarg, &a->via))
+				return kvmw_usage_error(cmd,
+					"unknown source '%s' for --via (dev or netlink)",
+					optarg);
+			break;
 		case 'h':
 			*help = true;
 			return KVMW_EXIT_OK;
@@ -277,21 +289,12 @@ static void set_target(struct stat_run *r, pid_t pid)
 		snprintf(r->target, sizeof(r->target), "all VMs");
 }
 
-static int dev_step(int err, const char *what)
-{
-	if (!err)
-		return 0;
-	kvmw_err("%s on %s: %s", what, kvmw_dev_path(), strerror(-err));
-	return -1;
-}
-
 /* Warn once per window about counts that are not the whole truth. */
 static void warn_anomalies(struct stat_run *r, const struct kvmw_snap *s)
 {
 	struct kvmw_anomalies an;
 	struct kvmw_counters c;
 	char text[512];
-	int fd = r->fd;
 
 	kvmw_anomalies(s, &an);
 	if (an.vcpus) {
@@ -300,11 +303,11 @@ static void warn_anomalies(struct stat_run *r, const struct kvmw_snap *s)
 			 (unsigned long long)an.vcpus,
 			 an.vcpus == 1 ? "" : "s", text);
 	}
-	/* Events no vCPU could be charged with: module-wide. */
-	memset(&c, 0, sizeof(c));
-	c.size = sizeof(c);
-	if (ioctl(fd, KVMW_IOC_COUNTERS, &c) ||
-	    c.size < KVMW_COUNTERS_SIZE_VER0)
+	/*
+	 * Events no vCPU could be charged with: module-wide, from the
+	 * device only (the netlink family has no counters).
+	 */
+	if (!kvmw_source_counters(&r->src, &c))
 		return;
 	if (r->have_counters) {
 		u64 untracked = c.untracked - r->counters.untracked;
@@ -377,7 +380,7 @@ static int report(struct stat_run *r, bool reset)
 	u64 next_start;
 	char **names = NULL;
 	size_t i;
-	int err, ret = 0;
+	int ret = 0;
 
 	if (!a->json && !a->hist)
 		flags |= KVMW_SNAP_NO_HIST;
@@ -388,13 +391,7 @@ static int report(struct stat_run *r, bool reset)
 	if (reset)
 		flags |= KVMW_SNAP_RESET;
 	next_start = now_ns();
-	err = kvmw_snap_take(r->fd, flags, &s);
-	if (err == -EINVAL || err == -EPROTO) {
-		kvmw_err("KVMW_IOC_SNAPSHOT on %s: malformed record stream; module and tool disagree",
-			 kvmw_dev_path());
-		return -1;
-	}
-	if (dev_step(err, "KVMW_IOC_SNAPSHOT"))
+	if (kvmw_source_snap(&r->src, flags, &s))
 		return -1;
 	drop_gone_before(&s, r->start_ns);
 
@@ -450,7 +447,7 @@ static int report(struct stat_run *r, bool reset)
 static int baseline(struct stat_run *r)
 {
 	r->start_ns = now_ns();
-	return dev_step(kvmw_dev_reset(r->fd), "KVMW_IOC_RESET");
+	return kvmw_source_reset(&r->src);
 }
 
 /*
@@ -497,8 +494,7 @@ static pid_t start_command(struct stat_run *r, const sigset_t *oldmask)
 
 	f.flags |= KVMW_FILTER_PID | KVMW_FILTER_PID_TREE;
 	f.pid = pid;
-	if (dev_step(kvmw_dev_filter(r->fd, &f), "KVMW_IOC_SET_FILTER") ||
-	    baseline(r)) {
+	if (kvmw_source_filter(&r->src, &f) || baseline(r)) {
 		close(go[1]);	/* the child exits without running */
 		close(ex[0]);
 		waitpid(pid, NULL, 0);
@@ -540,7 +536,7 @@ static int exit_status(int st)
 int kvmw_cmd_stat(const struct kvmw_cmd *cmd, int argc, char **argv)
 {
 	struct stat_args a;
-	struct stat_run r = { .a = &a, .fd = -1, .interval = 1 };
+	struct stat_run r = { .a = &a, .interval = 1 };
 	sigset_t mask, oldmask;
 	u64 next = 0, end = 0;
 	bool help, done = false;
@@ -562,17 +558,12 @@ int kvmw_cmd_stat(const struct kvmw_cmd *cmd, int argc, char **argv)
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
 
-	r.fd = kvmw_dev_open_checked();
-	if (r.fd < 0)
+	if (kvmw_source_open(&r.src, a.via))
 		return KVMW_EXIT_ERROR;
-	if (dev_step(kvmw_dev_enable(r.fd, KVMW_ENABLE_STATS),
-		     "KVMW_IOC_ENABLE"))
+	if (kvmw_source_enable(&r.src, KVMW_ENABLE_STATS))
 		goto err;
 	/* Module-wide counters at the start, for warn_anomalies(). */
-	memset(&r.counters, 0, sizeof(r.counters));
-	r.counters.size = sizeof(r.counters);
-	r.have_counters = !ioctl(r.fd, KVMW_IOC_COUNTERS, &r.counters) &&
-			  r.counters.size >= KVMW_COUNTERS_SIZE_VER0;
+	r.have_counters = kvmw_source_counters(&r.src, &r.counters);
 
 	if (a.command) {
 		r.child = start_command(&r, &oldmask);
@@ -580,16 +571,14 @@ int kvmw_cmd_stat(const struct kvmw_cmd *cmd, int argc, char **argv)
 			/* As shells do: not found, or found but not run. */
 			int e = errno;
 
-			close(r.fd);
+			kvmw_source_close(&r.src);
 			return e == ENOENT ? 127 : 126;
 		}
 		if (r.child < 0)
 			goto err;
 		set_target(&r, r.child);
 	} else {
-		if (a.filter.flags &&
-		    dev_step(kvmw_dev_filter(r.fd, &a.filter),
-			     "KVMW_IOC_SET_FILTER"))
+		if (a.filter.flags && kvmw_source_filter(&r.src, &a.filter))
 			goto err;
 		if (baseline(&r))
 			goto err;
@@ -671,7 +660,7 @@ int kvmw_cmd_stat(const struct kvmw_cmd *cmd, int argc, char **argv)
 
 	if (report(&r, false))
 		goto err;
-	close(r.fd);
+	kvmw_source_close(&r.src);
 	return r.child > 0 ? child_status : KVMW_EXIT_OK;
 err:
 	if (r.child > 0) {
@@ -681,6 +670,6 @@ err:
 		if (waitpid(r.child, &st, 0) == r.child)
 			child_status = exit_status(st);
 	}
-	close(r.fd);
+	kvmw_source_close(&r.src);
 	return KVMW_EXIT_ERROR;
 }

@@ -39,6 +39,9 @@ static const struct kvmw_cmd kvmw_cmds[] = {
 	{ "report", kvmw_cmd_report,
 	  "report a recording like stat; compare two; dirty pages",
 	  kvmw_report_usage },
+	{ "monitor", kvmw_cmd_monitor,
+	  "print VM and exit-rate threshold notifications (netlink)",
+	  kvmw_monitor_usage },
 	{ "check", kvmw_cmd_check,
 	  "verify the module's assumptions about KVM against the kernel's BTF",
 	  kvmw_check_usage },
@@ -52,7 +55,7 @@ static void usage(FILE *out)
 	fputs("Usage: kvmwatch [--help] COMMAND [ARGS]\n"
 	      "\n"
 	      "KVM exit and event accounting without BPF: reads the kvmwatch\n"
-	      "module through /dev/kvmwatch.\n"
+	      "module through /dev/kvmwatch or its generic netlink family.\n"
 	      "\n"
 	      "Commands:\n", out);
 	for (i = 0; i < ARRAY_SIZE(kvmw_cmds); i++)
