@@ -34,7 +34,8 @@ struct kvmw_nl_sock {
 	u32 portid;
 	struct mutex lock;		/* everything below */
 	struct kvmw_filter filter;
-	bool stats;			/* KVMW_ENABLE_STATS held */
+	bool stats;			/* KVMW_ENABLE_STATS held (ENABLE) */
+	bool th_stats;			/* ... held for the thresholds */
 	struct kvmw_base *base;
 	u32 ratelimit_ms;
 	u32 nr_th;

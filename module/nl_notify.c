@@ -148,8 +148,9 @@ void kvmw_nl_th_forget(struct kvmw_nl_sock *s)
 void kvmw_nl_th_changed(void)
 {
 	mutex_lock(&kvmw_nl_mutex);
+	/* Never postpones a pending evaluation: a busy socket starves none. */
 	if (kvmw_nl_live)
-		mod_delayed_work(system_wq, &kvmw_nl_th_work, HZ);
+		queue_delayed_work(system_wq, &kvmw_nl_th_work, HZ);
 	mutex_unlock(&kvmw_nl_mutex);
 }
 
@@ -230,8 +231,8 @@ out:
 /*
  * One threshold on one vCPU: a crossing is the rate going from at most
  * RATE to above it; it is notified unless one was within the rate-limit
- * window (or the evaluation's burst is spent), then counted as
- * suppressed in the next notification.
+ * window, then counted as suppressed in the next notification. When the
+ * evaluation's burst is spent, the crossing waits for the next one.
  */
 static void kvmw_nl_th_check(struct kvmw_nl_sock *s, u32 i,
 			     struct kvmw_nl_ths *t,
@@ -249,9 +250,11 @@ static void kvmw_nl_th_check(struct kvmw_nl_sock *s, u32 i,
 	}
 	if (t->above[i])
 		return;
+	/* Out of budget: not taken as seen, so the next evaluation sends it. */
+	if (!*budget)
+		return;
 	t->above[i] = true;
-	if ((t->last_notify[i] && now - t->last_notify[i] < window) ||
-	    !*budget) {
+	if (t->last_notify[i] && now - t->last_notify[i] < window) {
 		t->suppressed[i]++;
 		return;
 	}

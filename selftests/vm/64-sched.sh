@@ -4,8 +4,8 @@
 #
 #  1. One guest run seen by two readers: "record -e sched,halt,vm --
 #     trace -e sched,halt,vm --json -- kvmw-guest" (record's filter is
-#     trace's process tree, trace's the guest's), 2 vCPUs doing CPUIDs and
-#     HLTs woken by a 20 ms LAPIC timer. Nothing lost by either. Then
+#     trace's process tree, trace's the guest's), one vCPU doing CPUIDs
+#     and HLTs woken by a 20 ms LAPIC timer. Nothing lost by either. Then
 #     "report --sched --json" of the recording is compared, vCPU by vCPU,
 #     with what awk computes from trace's raw records (the same records,
 #     written by the kernel into each reader's rings):
@@ -28,13 +28,13 @@
 #       the last record and VM_GONE; per-pCPU and per-thread running times
 #       add up to running;
 #     - the thread the report names is the one that halted (WAKEUP tid).
-#     Not exact, so only bounded: BLOCKED puts >= WAKEUPs that waited
-#     (a halt that slept went through schedule(); the reverse is not 1:1,
-#     a vCPU can also sleep on a lock, and a wake-up landing between
-#     KVM's set_current_state() and schedule() makes a waited halt with
-#     no sleep at all: a race of a few instructions, not seen so far);
-#     waited WAKEUPs >= 1 so the bound means something. How long a vCPU
-#     is preempted depends on the host's scheduler: shown, not asserted.
+#     Not exact: BLOCKED puts vs WAKEUPs that waited. A halt may sleep
+#     more than once, a vCPU can also sleep on a lock, and a wake-up that
+#     lands before schedule() switches makes a waited halt with no put
+#     (seen: 14 BLOCKED puts for 15 waited halts on 6.12); so only
+#     "some BLOCKED put" is asserted, with waited WAKEUPs >= 1. How long
+#     a vCPU is preempted depends on the host's scheduler: shown, not
+#     asserted.
 #  2. The same guest pinned with taskset to pCPU 1: every vCPU ran on
 #     pCPU 1 only: pcpus = [1] with all the running time, pcpuid 1,
 #     migrations 0, in the JSON and in kvm_watcher -o's text columns.
@@ -42,7 +42,10 @@
 #     records: record with -e sched", nothing on stdout.
 . /kvmw/vmlib.sh
 
-VCPUS=2
+# One vCPU: on 6.1 under TCG a 2-vCPU guest doing timed HLTs sometimes
+# handles one timer interrupt more than it armed, and kvmw-guest fails
+# (docs/testing.md, "Known anomalies").
+VCPUS=1
 GUEST="kvmw-guest --vcpus $VCPUS --timeout 240 --cpuid 200 --hlt 10:20000000"
 HEADER="pid          tid          total_time   max_time     min_time     counts       vcpuid       pcpuid       preempted_ms blocked_ms   user_ms      migrations   pcpus"
 
@@ -292,9 +295,12 @@ while [ $i -lt $VCPUS ]; do
 	blocked=$(j puts_how.blocked)
 	[ "$waited" -ge 1 ] ||
 		{ echo "FAIL: vCPU $i: no halt waited (the bound below is empty)"; exit 1; }
-	[ "$blocked" -ge "$waited" ] ||
-		{ echo "FAIL: vCPU $i: BLOCKED puts $blocked < WAKEUPs that waited $waited"; exit 1; }
-	echo "ok: vCPU $i: BLOCKED puts $blocked >= WAKEUPs that waited $waited"
+	# Not an equality, nor a bound either way: a halt that waited may
+	# sleep more than once, or find its wake-up already there and never
+	# be switched out (no sched-out notifier, no put).
+	[ "$blocked" -ge 1 ] ||
+		{ echo "FAIL: vCPU $i: no BLOCKED put, $waited WAKEUPs waited"; exit 1; }
+	echo "ok: vCPU $i: $blocked BLOCKED puts, $waited WAKEUPs that waited"
 	echo "note: vCPU $i: running $(j pct.running)%, preempted $(j pct.preempted)%, blocked $(j pct.blocked)%, user $(j pct.user)%, unknown $(j pct.unknown)%; $(j migrations) migrations"
 	i=$((i + 1))
 done

@@ -18,10 +18,13 @@
  * like a /dev/kvmwatch file's: set by one socket, seen by no other, and
  * dropped when the socket is closed.
  *
- * Attributes are validated strictly: unknown attributes, wrong types or
- * lengths, values out of range, and reserved header bytes that are not
- * zero are refused with EINVAL and an extended-ack message naming the
- * attribute; a request that fails changes nothing.
+ * Attributes are validated strictly, with an extended-ack message naming
+ * the attribute: unknown attributes, attributes a command does not take,
+ * wrong types or lengths, missing attributes, and reserved header bytes
+ * that are not zero are refused with EINVAL; numbers out of their range
+ * with ERANGE (as the kernel's policies do); more than
+ * KVMW_NL_THRESHOLDS_MAX thresholds with E2BIG. A request that fails
+ * changes nothing.
  *
  * Versioning: KVMW_NL_VERSION is the family's version (genlmsghdr.version
  * of replies); requests may carry any version. New commands and
@@ -127,7 +130,9 @@ enum kvmw_nl_filter {
  * after the rate fell to RATE or below (a new crossing). At most
  * KVMW_NL_THRESHOLDS_MAX per socket. Notifications are also capped at
  * KVMW_NL_NOTIFY_BURST per evaluation for all sockets together: what the
- * cap holds back is counted in the next notification's SUPPRESSED.
+ * cap holds back is sent at the next evaluation. A socket with thresholds
+ * keeps the exit probes attached (rates need exits counted), as ENABLE
+ * does.
  */
 enum kvmw_nl_th {
 	KVMW_NL_TH_UNSPEC,
