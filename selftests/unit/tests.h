@@ -16,6 +16,7 @@ void test_baseline(void);
 void test_snapshot(void);
 void test_key_names(void);
 void test_report(void);
+void test_doctor(void);
 void test_cli(void);
 void test_stats_api(void);
 void test_btf(void);
@@ -26,6 +27,7 @@ void test_evagg(void);
 void test_recfile(void);
 void test_netlink(void);
 void test_netlink_cli(void);
+void test_promfmt(void);
 
 /*
  * Capture what a function writes to a FILE: open_memstream() based, so

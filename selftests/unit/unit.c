@@ -46,6 +46,7 @@ int main(void)
 	test_snapshot();
 	test_key_names();
 	test_report();
+	test_doctor();
 	test_cli();
 	test_stats_api();
 	test_btf();
@@ -56,5 +57,6 @@ int main(void)
 	test_recfile();
 	test_netlink();
 	test_netlink_cli();
+	test_promfmt();
 	return tap_finish();
 }

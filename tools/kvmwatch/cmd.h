@@ -33,6 +33,8 @@ extern const char kvmw_counters_usage[];
 
 int kvmw_cmd_stat(const struct kvmw_cmd *cmd, int argc, char **argv);
 extern const char kvmw_stat_usage[];
+int kvmw_cmd_doctor(const struct kvmw_cmd *cmd, int argc, char **argv);
+extern const char kvmw_doctor_usage[];
 int kvmw_cmd_trace(const struct kvmw_cmd *cmd, int argc, char **argv);
 extern const char kvmw_trace_usage[];
 int kvmw_cmd_record(const struct kvmw_cmd *cmd, int argc, char **argv);
@@ -43,6 +45,8 @@ int kvmw_cmd_check(const struct kvmw_cmd *cmd, int argc, char **argv);
 extern const char kvmw_check_usage[];
 int kvmw_cmd_monitor(const struct kvmw_cmd *cmd, int argc, char **argv);
 extern const char kvmw_monitor_usage[];
+int kvmw_cmd_exporter(const struct kvmw_cmd *cmd, int argc, char **argv);
+extern const char kvmw_exporter_usage[];
 
 /* "kvmwatch: ..." on stderr. */
 void kvmw_err(const char *fmt, ...) __printf(1, 2);

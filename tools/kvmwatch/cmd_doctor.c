@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmwatch doctor: watch the selected VMs for a window with stat's
+ * machinery (this consumer's baseline at the start, a snapshot at the
+ * end: exactly the window's exits), then report the findings of
+ * tools/lib/doctor.c, ranked by the host CPU time they cost.
+ *
+ * Signals are blocked and taken with sigtimedwait(): Ctrl-C ends the
+ * window early and the report covers the time actually watched.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "doctor.h"
+#include "snapshot.h"
+#include "source.h"
+#include "vmname.h"
+
+#define NSEC_PER_SEC	1000000000ULL
+#define DEFAULT_SECONDS	10
+#define MAX_SECONDS	(366.0 * 24 * 3600)
+#define KVMW_PROC_ENV	"KVMWATCH_PROC"
+
+enum {
+	OPT_VM = 256,
+	OPT_ALL,
+	OPT_TIME,
+};
+
+const char kvmw_doctor_usage[] =
+	"Usage: kvmwatch doctor [-p PID | --vm ID | --all] [--time SECS] [--json]\n"
+	"\n"
+	"Watch VMs for a window and report known causes of wasted host CPU\n"
+	"(idle vCPUs taking a timer tick, emulated clock port storms, MSR\n"
+	"write storms), each with its evidence and advice, the costliest\n"
+	"first. A healthy guest gets no finding. See docs/doctor.md.\n"
+	"\n"
+	"Options:\n"
+	"  -p, --pid PID    only VMs created by PID\n"
+	"      --vm ID      only the VM ID (\"<pid>-<fd>\", as in KVM's debugfs)\n"
+	"      --all        every VM (the default)\n"
+	"      --time SECS  length of the window (default 10; Ctrl-C ends it\n"
+	"                   early)\n"
+	"  -j, --json       one JSON object: {\"findings\":[...]}\n"
+	"  -h, --help       show this help\n";
+
+struct doctor_args {
+	struct kvmw_filter filter;
+	u64 time_ns;
+	bool json, all;
+};
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * NSEC_PER_SEC + (u64)ts.tv_nsec;
+}
+
+static int parse_seconds(const char *s, u64 *ns)
+{
+	char *end;
+	double v;
+
+	if (!*s || (*s != '.' && (*s < '0' || *s > '9')))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v <= 0 || v > MAX_SECONDS)
+		return -1;
+	*ns = (u64)llround(v * 1e9);
+	return *ns ? 0 : -1;
+}
+
+static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
+		      struct doctor_args *a, bool *help)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "vm", required_argument, NULL, OPT_VM },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "time", required_argument, NULL, OPT_TIME },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	long v;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->filter.size = sizeof(a->filter);
+	a->time_ns = DEFAULT_SECONDS * NSEC_PER_SEC;
+	*help = false;
+
+	while ((c = getopt_long(argc, argv, ":p:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || errno || *end ||
+			    v < 1 || v > INT_MAX)
+				return kvmw_usage_error(cmd,
+					"invalid PID '%s'", optarg);
+			a->filter.flags |= KVMW_FILTER_PID;
+			a->filter.pid = (int)v;
+			break;
+		case OPT_VM:
+			if (!*optarg || strlen(optarg) >= sizeof(a->filter.vm))
+				return kvmw_usage_error(cmd,
+					"invalid VM id '%s' (expected PID-FD, as in /sys/kernel/debug/kvm)",
+					optarg);
+			a->filter.flags |= KVMW_FILTER_VM;
+			snprintf(a->filter.vm, sizeof(a->filter.vm), "%s",
+				 optarg);
+			break;
+		case OPT_ALL:
+			a->all = true;
+			break;
+		case OPT_TIME:
+			if (parse_seconds(optarg, &a->time_ns))
+				return kvmw_usage_error(cmd,
+					"invalid time '%s' (a positive number of seconds)",
+					optarg);
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'h':
+			*help = true;
+			return KVMW_EXIT_OK;
+		default:
+			return kvmw_option_error(cmd, c, argv);
+		}
+	}
+	if (optind < argc)
+		return kvmw_usage_error(cmd, "unexpected argument '%s'",
+					argv[optind]);
+	if (a->all && a->filter.flags)
+		return kvmw_usage_error(cmd,
+			"--all conflicts with -p and --vm");
+	if ((a->filter.flags & KVMW_FILTER_PID) &&
+	    (a->filter.flags & KVMW_FILTER_VM))
+		return kvmw_usage_error(cmd, "-p and --vm conflict: choose one");
+	return KVMW_EXIT_OK;
+}
+
+/* Wait for the window's end or a signal; 0, or -1 (reported). */
+static int wait_window(u64 end)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	for (;;) {
+		u64 now = now_ns(), left;
+		struct timespec ts;
+
+		if (now >= end)
+			return 0;
+		left = end - now;
+		ts.tv_sec = (time_t)(left / NSEC_PER_SEC);
+		ts.tv_nsec = (long)(left % NSEC_PER_SEC);
+		if (sigtimedwait(&mask, NULL, &ts) >= 0)
+			return 0;	/* Ctrl-C: report what we have */
+		if (errno != EAGAIN && errno != EINTR) {
+			kvmw_err("sigtimedwait: %s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* VM names from /proc (or $KVMWATCH_PROC); NULL entries for none. */
+static char **vm_names(const struct kvmw_snap *s)
+{
+	const char *proc = getenv(KVMW_PROC_ENV);
+	char **names;
+	size_t i;
+
+	if (!proc || !*proc)
+		proc = "/proc";
+	names = calloc(s->nr_vms ? s->nr_vms : 1, sizeof(*names));
+	for (i = 0; names && i < s->nr_vms; i++) {
+		char buf[256];
+
+		if (!kvmw_vm_name(proc, s->vms[i].rec.pid,
+				  s->vms[i].rec.created_ns, buf, sizeof(buf)))
+			names[i] = strdup(buf);
+	}
+	return names;
+}
+
+/*
+ * VMs destroyed before the window opened have nothing in it; those
+ * created or destroyed within it are diagnosed over the whole window,
+ * which can only understate their rates.
+ */
+static void drop_gone_before(struct kvmw_snap *s, u64 start_ns)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < s->nr_vms; i++) {
+		struct kvmw_snap_vm *vm = &s->vms[i];
+
+		if ((vm->rec.flags & KVMW_VM_GONE) && vm->rec.gone_ns &&
+		    vm->rec.gone_ns < start_ns) {
+			for (j = 0; j < vm->nr_vcpus; j++) {
+				free(vm->vcpus[j].stats);
+				free(vm->vcpus[j].rips);
+			}
+			free(vm->vcpus);
+			continue;
+		}
+		s->vms[n++] = *vm;
+	}
+	s->nr_vms = n;
+}
+
+int kvmw_cmd_doctor(const struct kvmw_cmd *cmd, int argc, char **argv)
+{
+	struct doctor_args a;
+	struct kvmw_source src;
+	struct kvmw_findings fs;
+	struct kvmw_snap s;
+	sigset_t mask, oldmask;
+	u64 start, end;
+	char **names;
+	bool help;
+	size_t i;
+	int ret;
+
+	ret = parse_args(cmd, argc, argv, &a, &help);
+	if (ret)
+		return ret;
+	if (help) {
+		fputs(cmd->usage, stdout);
+		return KVMW_EXIT_OK;
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+
+	if (kvmw_source_open(&src, KVMW_VIA_DEV))
+		return KVMW_EXIT_ERROR;
+	if (kvmw_source_enable(&src, KVMW_ENABLE_STATS) ||
+	    (a.filter.flags && kvmw_source_filter(&src, &a.filter)))
+		goto err;
+	start = now_ns();
+	if (kvmw_source_reset(&src))
+		goto err;
+	if (wait_window(start + a.time_ns))
+		goto err;
+	end = now_ns();
+	/* Histograms are not evidence; breakdowns and RIPs are. */
+	if (kvmw_source_snap(&src, KVMW_SNAP_NO_HIST, &s))
+		goto err;
+	kvmw_source_close(&src);
+	drop_gone_before(&s, start);
+
+	if (kvmw_doctor_run(&s, end - start, &fs)) {
+		kvmw_err("out of memory");
+		kvmw_snap_free(&s);
+		return KVMW_EXIT_ERROR;
+	}
+	names = vm_names(&s);
+	ret = KVMW_EXIT_OK;
+	if (a.json) {
+		if (kvmw_doctor_json(stdout, &s, &fs,
+				     (const char *const *)names))
+			ret = KVMW_EXIT_ERROR;
+	} else {
+		kvmw_doctor_text(stdout, &s, &fs,
+				 (const char *const *)names);
+	}
+	if (fflush(stdout))
+		ret = KVMW_EXIT_ERROR;
+	for (i = 0; names && i < s.nr_vms; i++)
+		free(names[i]);
+	free(names);
+	kvmw_findings_free(&fs);
+	kvmw_snap_free(&s);
+	return ret;
+err:
+	kvmw_source_close(&src);
+	return KVMW_EXIT_ERROR;
+}
