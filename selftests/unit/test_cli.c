@@ -432,16 +432,16 @@ static void test_fake_version(void)
 		   "fake version --json: one object");
 	run_free(&r);
 
-	run(&r, RUN_FAKE, (char *[]){ "KVMW_FAKE_CAPS=0x1c",
+	run(&r, RUN_FAKE, (char *[]){ "KVMW_FAKE_CAPS=0x4c",
 	    "KVMW_FAKE_RELEASE=6.1 \"q\" \\x", NULL }, "version", "-j", NULL);
-	tap_contains(r.out, "\"caps\":28,\"cap_names\":[\"svm\",\"vmx\"],"
+	tap_contains(r.out, "\"caps\":76,\"cap_names\":[\"svm\",\"vmx\"],"
 		     "\"release\":\"6.1 \\\"q\\\" \\\\x\"}",
 		     "fake version -j: unknown cap bit only in mask, release escaped");
 	run_free(&r);
 
-	run(&r, RUN_FAKE, (char *[]){ "KVMW_FAKE_CAPS=0x1c", NULL },
+	run(&r, RUN_FAKE, (char *[]){ "KVMW_FAKE_CAPS=0x4c", NULL },
 	    "version", NULL);
-	tap_contains(r.out, "\ncaps     svm vmx bit4\n",
+	tap_contains(r.out, "\ncaps     svm vmx bit6\n",
 		     "fake version: unknown cap bit shown as bitN");
 	run_free(&r);
 

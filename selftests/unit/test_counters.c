@@ -114,7 +114,9 @@ static void test_names(void)
 	tap_eq_str(kvmw_cap_name(1), "kprobes", "cap bit 1");
 	tap_eq_str(kvmw_cap_name(2), "svm", "cap bit 2");
 	tap_eq_str(kvmw_cap_name(3), "vmx", "cap bit 3");
-	tap_ok(!kvmw_cap_name(4), "cap bit 4 unknown");
+	tap_eq_str(kvmw_cap_name(4), "events", "cap bit 4");
+	tap_eq_str(kvmw_cap_name(5), "netlink", "cap bit 5");
+	tap_ok(!kvmw_cap_name(6), "cap bit 6 unknown");
 	tap_ok(!kvmw_cap_name(31), "cap bit 31 unknown");
 	tap_ok(!kvmw_cap_name(32), "cap bit 32 out of range");
 }

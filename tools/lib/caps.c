@@ -18,6 +18,10 @@ const char *kvmw_cap_name(unsigned int bit)
 		return "svm";
 	case KVMW_CAP_VMX:
 		return "vmx";
+	case KVMW_CAP_EVENTS:
+		return "events";
+	case KVMW_CAP_NETLINK:
+		return "netlink";
 	}
 	return NULL;
 }
