@@ -3,7 +3,11 @@
  * Error reporting for the command line. opterr is 0 so that messages name
  * the subcommand ("kvmwatch counters: ...") instead of getopt's argv[0].
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -61,4 +65,34 @@ int kvmw_no_operands(const struct kvmw_cmd *cmd, int argc, char **argv)
 		return kvmw_usage_error(cmd, "unexpected argument '%s'",
 					argv[optind]);
 	return KVMW_EXIT_OK;
+}
+
+int kvmw_parse_seconds(const char *s, u64 *ns)
+{
+	char *end;
+	double v;
+
+	if (!*s || (*s != '.' && (*s < '0' || *s > '9')))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v <= 0 || v > KVMW_MAX_SECONDS)
+		return -1;
+	*ns = (u64)llround(v * 1e9);
+	return *ns ? 0 : -1;
+}
+
+int kvmw_parse_int(const char *s, int min, int *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > INT_MAX)
+		return -1;
+	*out = (int)v;
+	return 0;
 }

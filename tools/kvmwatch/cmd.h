@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "types.h"
 #include "util.h"
 
 /* Exit status of every command; scripts and tests rely on these. */
@@ -60,6 +61,14 @@ int kvmw_usage_error(const struct kvmw_cmd *cmd, const char *fmt, ...)
  * rejected; returns KVMW_EXIT_USAGE.
  */
 int kvmw_option_error(const struct kvmw_cmd *cmd, int c, char **argv);
+
+/* The longest --time or interval a command accepts: a leap year. */
+#define KVMW_MAX_SECONDS	(366.0 * 24 * 3600)
+
+/* A positive number of seconds (fractions allowed) to ns; 0 or -1. */
+int kvmw_parse_seconds(const char *s, u64 *ns);
+/* A decimal integer >= @min; 0 or -1. */
+int kvmw_parse_int(const char *s, int min, int *out);
 
 /* Commands without operands: reject any left after the options. */
 int kvmw_no_operands(const struct kvmw_cmd *cmd, int argc, char **argv);

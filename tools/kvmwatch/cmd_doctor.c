@@ -26,7 +26,6 @@
 
 #define NSEC_PER_SEC	1000000000ULL
 #define DEFAULT_SECONDS	10
-#define MAX_SECONDS	(366.0 * 24 * 3600)
 #define KVMW_PROC_ENV	"KVMWATCH_PROC"
 
 enum {
@@ -64,21 +63,6 @@ static u64 now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (u64)ts.tv_sec * NSEC_PER_SEC + (u64)ts.tv_nsec;
-}
-
-static int parse_seconds(const char *s, u64 *ns)
-{
-	char *end;
-	double v;
-
-	if (!*s || (*s != '.' && (*s < '0' || *s > '9')))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v <= 0 || v > MAX_SECONDS)
-		return -1;
-	*ns = (u64)llround(v * 1e9);
-	return *ns ? 0 : -1;
 }
 
 static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
@@ -127,7 +111,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 			a->all = true;
 			break;
 		case OPT_TIME:
-			if (parse_seconds(optarg, &a->time_ns))
+			if (kvmw_parse_seconds(optarg, &a->time_ns))
 				return kvmw_usage_error(cmd,
 					"invalid time '%s' (a positive number of seconds)",
 					optarg);

@@ -39,7 +39,6 @@
 
 #define NSEC_PER_SEC		1000000000ULL
 #define DEFAULT_INTERVAL_NS	(15 * NSEC_PER_SEC)
-#define MAX_SECONDS		(366.0 * 24 * 3600)
 #define CLIENT_TIMEOUT_MS	5000
 #define MAX_REQUEST		8192
 #define TEXTFILE_NAME		"kvmwatch.prom"
@@ -85,21 +84,6 @@ static u64 now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (u64)ts.tv_sec * NSEC_PER_SEC + (u64)ts.tv_nsec;
-}
-
-static int parse_seconds(const char *s, u64 *ns)
-{
-	char *end;
-	double v;
-
-	if (!*s || (*s != '.' && (*s < '0' || *s > '9')))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v <= 0 || v > MAX_SECONDS)
-		return -1;
-	*ns = (u64)llround(v * 1e9);
-	return *ns ? 0 : -1;
 }
 
 /*
@@ -194,7 +178,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 			a->textfile = optarg;
 			break;
 		case 'd':
-			if (parse_seconds(optarg, &a->interval_ns))
+			if (kvmw_parse_seconds(optarg, &a->interval_ns))
 				return kvmw_usage_error(cmd,
 					"invalid interval '%s' (seconds > 0)",
 					optarg);

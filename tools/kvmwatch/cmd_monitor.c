@@ -38,7 +38,6 @@
 
 #define NSEC_PER_SEC	1000000000ULL
 /* Longest --time: a year. */
-#define MAX_SECONDS	(366.0 * 24 * 3600)
 #define RATELIMIT_MIN	100
 #define RATELIMIT_MAX	3600000
 /* Override /sys and /proc for the host's ISA, so tests can pick one. */
@@ -99,20 +98,6 @@ static u64 now_ns(void)
 }
 
 /* Seconds, decimal fractions allowed; > 0, at most a year. */
-static int parse_seconds(const char *s, u64 *ns)
-{
-	char *end;
-	double v;
-
-	if (!*s || (*s != '.' && (*s < '0' || *s > '9')))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v <= 0 || v > MAX_SECONDS)
-		return -1;
-	*ns = (u64)llround(v * 1e9);
-	return *ns ? 0 : -1;
-}
 
 /* A decimal int in [min, max]. */
 static int parse_int(const char *s, long min, long max, int *out)
@@ -208,7 +193,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 			cfg->fields |= KVMW_NLCFG_RATELIMIT;
 			break;
 		case OPT_TIME:
-			if (parse_seconds(optarg, &a->time_ns))
+			if (kvmw_parse_seconds(optarg, &a->time_ns))
 				return kvmw_usage_error(cmd,
 					"invalid time '%s' (a positive number of seconds)",
 					optarg);

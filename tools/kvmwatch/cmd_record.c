@@ -39,7 +39,6 @@
 #include "vmname.h"
 
 #define NSEC_PER_SEC	1000000000ULL
-#define MAX_SECONDS	(366.0 * 24 * 3600)
 /* Longest wait on the rings: how late a signal or --time is seen. */
 #define WAIT_MS		100
 #define KVMW_PROC_ENV	"KVMWATCH_PROC"
@@ -121,36 +120,6 @@ static u64 now_ns(void)
 	return t;
 }
 
-static int parse_seconds(const char *s, u64 *ns)
-{
-	char *end;
-	double v;
-
-	if (!*s || (*s != '.' && (*s < '0' || *s > '9')))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v <= 0 || v > MAX_SECONDS)
-		return -1;
-	*ns = (u64)llround(v * 1e9);
-	return *ns ? 0 : -1;
-}
-
-static int parse_int(const char *s, int min, int *out)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > INT_MAX)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 		      struct record_args *a, bool *help)
 {
@@ -191,7 +160,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 			a->output = optarg;
 			break;
 		case 'p':
-			if (parse_int(optarg, 1, &v))
+			if (kvmw_parse_int(optarg, 1, &v))
 				return kvmw_usage_error(cmd,
 					"invalid PID '%s'", optarg);
 			a->filter.flags |= KVMW_FILTER_PID;
@@ -207,14 +176,14 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 				 optarg);
 			break;
 		case OPT_VCPU:
-			if (parse_int(optarg, 0, &v))
+			if (kvmw_parse_int(optarg, 0, &v))
 				return kvmw_usage_error(cmd,
 					"invalid vCPU '%s'", optarg);
 			a->filter.flags |= KVMW_FILTER_VCPU;
 			a->filter.vcpu = v;
 			break;
 		case OPT_PAGES:
-			if (parse_int(optarg, 2, &v) ||
+			if (kvmw_parse_int(optarg, 2, &v) ||
 			    v > KVMW_RING_PAGES_MAX || (v & (v - 1)))
 				return kvmw_usage_error(cmd,
 					"invalid page count '%s' (a power of two from 2 to %u)",
@@ -222,7 +191,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 			a->pages = (unsigned int)v;
 			break;
 		case OPT_TIME:
-			if (parse_seconds(optarg, &a->time_ns))
+			if (kvmw_parse_seconds(optarg, &a->time_ns))
 				return kvmw_usage_error(cmd,
 					"invalid time '%s' (a positive number of seconds)",
 					optarg);

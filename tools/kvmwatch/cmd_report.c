@@ -104,20 +104,6 @@ struct report_args {
 };
 
 /* A decimal int in [min, INT_MAX]. */
-static int parse_int(const char *s, int min, int *out)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > INT_MAX)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
 
 static int check_args(const struct kvmw_cmd *cmd, struct report_args *a)
 {
@@ -180,7 +166,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 	while ((c = getopt_long(argc, argv, "+:p:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_int(optarg, 1, &v))
+			if (kvmw_parse_int(optarg, 1, &v))
 				return kvmw_usage_error(cmd,
 					"invalid PID '%s'", optarg);
 			a->sel.pid = v;
@@ -193,7 +179,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 			a->sel.vm = optarg;
 			break;
 		case OPT_VCPU:
-			if (parse_int(optarg, 0, &v))
+			if (kvmw_parse_int(optarg, 0, &v))
 				return kvmw_usage_error(cmd,
 					"invalid vCPU '%s'", optarg);
 			a->sel.vcpu = v;
@@ -230,7 +216,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 			a->mode = want;
 			break;
 		case OPT_TOP:
-			if (parse_int(optarg, 0, &v))
+			if (kvmw_parse_int(optarg, 0, &v))
 				return kvmw_usage_error(cmd,
 					"invalid count '%s' for --top", optarg);
 			a->top = (unsigned int)v;

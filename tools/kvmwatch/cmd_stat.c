@@ -36,7 +36,6 @@
 #define NSEC_PER_SEC	1000000000ULL
 #define TOP_RIPS	10
 /* Longest --interval/--time: a year, far below u64 nanoseconds. */
-#define MAX_SECONDS	(366.0 * 24 * 3600)
 /* Overrides /proc for VM names, so tests can provide command lines. */
 #define KVMW_PROC_ENV	"KVMWATCH_PROC"
 
@@ -114,36 +113,8 @@ static u64 now_ns(void)
 }
 
 /* Seconds, decimal fractions allowed; > 0, at most a year. */
-static int parse_seconds(const char *s, u64 *ns)
-{
-	char *end;
-	double v;
-
-	if (!*s || (*s != '.' && (*s < '0' || *s > '9')))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v <= 0 || v > MAX_SECONDS)
-		return -1;
-	*ns = (u64)llround(v * 1e9);
-	return *ns ? 0 : -1;
-}
 
 /* A decimal int in [min, INT_MAX]. */
-static int parse_int(const char *s, int min, int *out)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > INT_MAX)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
 
 static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 		      struct stat_args *a, bool *help)
@@ -177,7 +148,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 	while ((c = getopt_long(argc, argv, "+:p:d:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_int(optarg, 1, &v))
+			if (kvmw_parse_int(optarg, 1, &v))
 				return kvmw_usage_error(cmd,
 					"invalid PID '%s'", optarg);
 			a->filter.flags |= KVMW_FILTER_PID;
@@ -193,7 +164,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 				 optarg);
 			break;
 		case OPT_VCPU:
-			if (parse_int(optarg, 0, &v))
+			if (kvmw_parse_int(optarg, 0, &v))
 				return kvmw_usage_error(cmd,
 					"invalid vCPU '%s'", optarg);
 			a->filter.flags |= KVMW_FILTER_VCPU;
@@ -213,13 +184,13 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 					optarg);
 			break;
 		case 'd':
-			if (parse_seconds(optarg, &a->interval_ns))
+			if (kvmw_parse_seconds(optarg, &a->interval_ns))
 				return kvmw_usage_error(cmd,
 					"invalid interval '%s' (a positive number of seconds)",
 					optarg);
 			break;
 		case OPT_TIME:
-			if (parse_seconds(optarg, &a->time_ns))
+			if (kvmw_parse_seconds(optarg, &a->time_ns))
 				return kvmw_usage_error(cmd,
 					"invalid time '%s' (a positive number of seconds)",
 					optarg);

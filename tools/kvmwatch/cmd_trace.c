@@ -38,7 +38,6 @@
 #define NSEC_PER_SEC	1000000000ULL
 #define NSEC_PER_USEC	1000ULL
 /* Longest --time and --min-duration: a year. */
-#define MAX_SECONDS	(366.0 * 24 * 3600)
 /* Drain at least this often: events below the watermark wake nobody. */
 #define POLL_MS		100
 /* Overrides /proc for thread names, as for "kvmwatch stat". */
@@ -145,20 +144,6 @@ static int parse_decimal(const char *s, double max, u64 unit, u64 *ns)
 }
 
 /* A decimal int in [min, INT_MAX]. */
-static int parse_int(const char *s, int min, int *out)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > INT_MAX)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
 
 static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 		      struct trace_args *a, bool *help)
@@ -199,7 +184,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 				strcmp(bad, optarg) ? optarg : "",
 				strcmp(bad, optarg) ? "'" : "");
 		case 'p':
-			if (parse_int(optarg, 1, &v))
+			if (kvmw_parse_int(optarg, 1, &v))
 				return kvmw_usage_error(cmd,
 					"invalid PID '%s'", optarg);
 			a->filter.flags |= KVMW_FILTER_PID;
@@ -215,14 +200,14 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 				 optarg);
 			break;
 		case OPT_VCPU:
-			if (parse_int(optarg, 0, &v))
+			if (kvmw_parse_int(optarg, 0, &v))
 				return kvmw_usage_error(cmd,
 					"invalid vCPU '%s'", optarg);
 			a->filter.flags |= KVMW_FILTER_VCPU;
 			a->filter.vcpu = v;
 			break;
 		case OPT_MIN_DURATION:
-			if (parse_decimal(optarg, MAX_SECONDS * 1e6,
+			if (parse_decimal(optarg, KVMW_MAX_SECONDS * 1e6,
 					  NSEC_PER_USEC, &a->min_duration_ns))
 				return kvmw_usage_error(cmd,
 					"invalid duration '%s' (microseconds, 0 or more)",
@@ -235,7 +220,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 			a->ring.overwrite = true;
 			break;
 		case OPT_PAGES:
-			if (parse_int(optarg, 2, &v) ||
+			if (kvmw_parse_int(optarg, 2, &v) ||
 			    v > KVMW_RING_PAGES_MAX || (v & (v - 1)))
 				return kvmw_usage_error(cmd,
 					"invalid page count '%s' (a power of two from 2 to %d)",
@@ -243,7 +228,7 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 			a->ring.data_pages = v;
 			break;
 		case OPT_TIME:
-			if (parse_decimal(optarg, MAX_SECONDS, NSEC_PER_SEC,
+			if (parse_decimal(optarg, KVMW_MAX_SECONDS, NSEC_PER_SEC,
 					  &a->time_ns) || !a->time_ns)
 				return kvmw_usage_error(cmd,
 					"invalid time '%s' (a positive number of seconds)",
