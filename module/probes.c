@@ -174,8 +174,9 @@ void kvmw_probe_kvm_mmio(void *data, int type, int len, u64 gpa, void *val)
 
 void kvmw_probe_kvm_userspace_exit(void *data, __u32 reason, int err)
 {
+	u64 now = local_clock();
 	struct kvmw_vcpu *v = kvmw_probe_task();
 
 	if (v)
-		kvmw_stats_user(&v->stats, READ_ONCE(kvmw_attach_gen));
+		kvmw_stats_user(&v->stats, now, READ_ONCE(kvmw_attach_gen));
 }

@@ -8,6 +8,11 @@
  * the copy. Rows, breakdown slots and RIP slots never move once claimed
  * and writers never zero them, so a baseline block subtracts from a later
  * one slot by slot.
+ *
+ * KVM's own statistics of a vCPU (KVMW_SNAP_KVM) are read in KVM's vCPU
+ * under kvmw_vm_lock (kvmw_vcpu_kvm_stats(), see vm.c for why that is
+ * safe). Every baseline holds them too, whether or not the consumer asked
+ * for them, so that a later KVMW_SNAP_KVM snapshot subtracts them.
  */
 #include <linux/slab.h>
 #include <linux/mm.h>
@@ -24,6 +29,8 @@
 struct kvmw_base_ent {
 	u64 serial;
 	struct kvmw_stats *stats;
+	u64 *kvm;			/* KVMW_KVM_NR values */
+	unsigned int nr_kvm;		/* of which valid */
 };
 
 struct kvmw_base {
@@ -32,6 +39,7 @@ struct kvmw_base {
 	unsigned int max;
 	struct kvmw_base_ent *ents;	/* sorted by serial once sealed */
 	struct kvmw_stats *blocks;
+	u64 *kvm;			/* max * KVMW_KVM_NR */
 };
 
 /* vCPUs created while a baseline is being taken get a slot too. */
@@ -48,6 +56,7 @@ void kvmw_base_free(struct kvmw_base *base)
 {
 	if (!base)
 		return;
+	kvfree(base->kvm);
 	kvfree(base->blocks);
 	kvfree(base->ents);
 	kfree(base);
@@ -80,7 +89,9 @@ struct kvmw_base *kvmw_base_alloc(void)
 	base->ents = kvcalloc(base->max, sizeof(*base->ents), GFP_KERNEL);
 	base->blocks = kvmalloc_array(base->max, sizeof(*base->blocks),
 				      GFP_KERNEL);
-	if (!base->ents || !base->blocks) {
+	base->kvm = kvmalloc_array(base->max, KVMW_KVM_NR * sizeof(u64),
+				   GFP_KERNEL);
+	if (!base->ents || !base->blocks || !base->kvm) {
 		kvmw_base_free(base);
 		return NULL;
 	}
@@ -89,12 +100,12 @@ struct kvmw_base *kvmw_base_alloc(void)
 }
 
 /*
- * The block to copy @v's baseline into, or NULL when there is no room (a
+ * The entry to copy @v's baseline into, or NULL when there is no room (a
  * vCPU created while the baseline was taken): it then counts from zero,
  * that is from its creation, shortly before the reset.
  */
-static struct kvmw_stats *kvmw_base_slot(struct kvmw_base *base,
-					 const struct kvmw_vcpu *v)
+static struct kvmw_base_ent *kvmw_base_slot(struct kvmw_base *base,
+					    const struct kvmw_vcpu *v)
 {
 	struct kvmw_base_ent *e;
 
@@ -102,8 +113,18 @@ static struct kvmw_stats *kvmw_base_slot(struct kvmw_base *base,
 		return NULL;
 	e = &base->ents[base->nr];
 	e->serial = v->serial;
-	e->stats = &base->blocks[base->nr++];
-	return e->stats;
+	e->stats = &base->blocks[base->nr];
+	e->kvm = &base->kvm[(size_t)base->nr * KVMW_KVM_NR];
+	e->nr_kvm = 0;
+	base->nr++;
+	return e;
+}
+
+/* Copy both statistics of @v into a baseline entry. */
+static void kvmw_base_copy(struct kvmw_base_ent *e, struct kvmw_vcpu *v)
+{
+	kvmw_vcpu_copy_stats(v, e->stats);
+	e->nr_kvm = kvmw_vcpu_kvm_stats(v, e->kvm);
 }
 
 void kvmw_base_seal(struct kvmw_base *base)
@@ -122,10 +143,10 @@ struct kvmw_base *kvmw_base_take(void)
 	rcu_read_lock();
 	list_for_each_entry_rcu(vm, &kvmw_vm_list, node) {
 		list_for_each_entry_rcu(v, &vm->vcpus, vm_node) {
-			struct kvmw_stats *slot = kvmw_base_slot(base, v);
+			struct kvmw_base_ent *slot = kvmw_base_slot(base, v);
 
 			if (slot)
-				kvmw_vcpu_copy_stats(v, slot);
+				kvmw_base_copy(slot, v);
 		}
 	}
 	rcu_read_unlock();
@@ -133,17 +154,15 @@ struct kvmw_base *kvmw_base_take(void)
 	return base;
 }
 
-static const struct kvmw_stats *kvmw_base_find(const struct kvmw_base *base,
-					       u64 serial)
+static const struct kvmw_base_ent *kvmw_base_find(const struct kvmw_base *base,
+						  u64 serial)
 {
 	struct kvmw_base_ent key = { .serial = serial };
-	const struct kvmw_base_ent *e;
 
 	if (!base || !base->nr)
 		return NULL;
-	e = bsearch(&key, base->ents, base->nr, sizeof(*base->ents),
-		    kvmw_base_cmp);
-	return e ? e->stats : NULL;
+	return bsearch(&key, base->ents, base->nr, sizeof(*base->ents),
+		       kvmw_base_cmp);
 }
 
 /* Lowest and highest time a histogram bucket can hold. */
@@ -287,6 +306,8 @@ static void kvmw_out_vcpu(struct kvmw_out *o, const struct kvmw_vcpu *v,
 		for (i = 0; i < KVMW_BD_NR; i++)
 			s->dropped_keys[i] -= b->dropped_keys[i];
 		s->dropped_rips -= b->dropped_rips;
+		s->guest_ns -= b->guest_ns;
+		s->user_ns -= b->user_ns;
 	}
 	for (i = 0; i < s->nr_rows && i < KVMW_NR_ROWS; i++) {
 		struct kvmw_row *row = &s->rows[i];
@@ -351,6 +372,36 @@ static void kvmw_out_vcpu(struct kvmw_out *o, const struct kvmw_vcpu *v,
 	for (i = 0; i < KVMW_BD_NR; i++)
 		r->dropped_keys[i] = s->dropped_keys[i];
 	r->dropped_rips = s->dropped_rips;
+	r->guest_ns = s->guest_ns;
+	r->user_ns = s->user_ns;
+}
+
+/* Whether KVM's value @i is an instant value, never subtracted. */
+static bool kvmw_kvm_is_gauge(unsigned int i)
+{
+	return i == KVMW_KVM_BLOCKING || i == KVMW_KVM_GUEST_MODE;
+}
+
+/*
+ * The vCPU's KVMW_REC_KVM record: @nr of KVM's values in @val, minus the
+ * baseline's when it has them (a vCPU without them in the baseline was
+ * not readable then, so it counts from its creation).
+ */
+static void kvmw_out_kvm(struct kvmw_out *o, const u64 *val, unsigned int nr,
+			 const struct kvmw_base_ent *b)
+{
+	struct kvmw_rec_kvm *r;
+	unsigned int i;
+
+	r = kvmw_out_rec(o, KVMW_REC_KVM, sizeof(*r) + nr * sizeof(u64));
+	if (!r)
+		return;
+	r->nr = nr;
+	for (i = 0; i < nr; i++) {
+		r->val[i] = val[i];
+		if (b && i < b->nr_kvm && !kvmw_kvm_is_gauge(i))
+			r->val[i] -= b->kvm[i];
+	}
 }
 
 size_t kvmw_snapshot_fill(const struct kvmw_filter *filter,
@@ -359,6 +410,7 @@ size_t kvmw_snapshot_fill(const struct kvmw_filter *filter,
 			  struct kvmw_base *newbase)
 {
 	struct kvmw_out o = { .buf = buf, .len = len, .flags = flags };
+	u64 kvm[KVMW_KVM_NR];
 	struct kvmw_stats *tmp;
 	struct kvmw_vcpu *v;
 	struct kvmw_vm *vm;
@@ -386,22 +438,31 @@ size_t kvmw_snapshot_fill(const struct kvmw_filter *filter,
 		list_for_each_entry_rcu(v, &vm->vcpus, vm_node) {
 			bool out = selected &&
 				   kvmw_filter_vcpu(filter, v->vcpu_id);
-			struct kvmw_stats *slot;
+			const struct kvmw_base_ent *b;
+			struct kvmw_base_ent *slot;
+			unsigned int nr_kvm = 0;
 
 			/* The next baseline has every vCPU, shown or not. */
 			slot = newbase ? kvmw_base_slot(newbase, v) : NULL;
 			if (slot)
-				kvmw_vcpu_copy_stats(v, slot);
+				kvmw_base_copy(slot, v);
 			if (!out)
 				continue;
 			/* Encoding subtracts in place: work on a copy. */
-			if (slot)
-				*tmp = *slot;
-			else
+			if (slot) {
+				*tmp = *slot->stats;
+				nr_kvm = slot->nr_kvm;
+				memcpy(kvm, slot->kvm, sizeof(kvm));
+			} else {
 				kvmw_vcpu_copy_stats(v, tmp);
-			kvmw_out_vcpu(&o, v, tmp,
-				      flags & KVMW_SNAP_RAW ? NULL :
-				      kvmw_base_find(base, v->serial));
+				if (flags & KVMW_SNAP_KVM)
+					nr_kvm = kvmw_vcpu_kvm_stats(v, kvm);
+			}
+			b = flags & KVMW_SNAP_RAW ? NULL :
+			    kvmw_base_find(base, v->serial);
+			kvmw_out_vcpu(&o, v, tmp, b ? b->stats : NULL);
+			if (flags & KVMW_SNAP_KVM)
+				kvmw_out_kvm(&o, kvm, nr_kvm, b);
 			nr++;
 		}
 		if (!selected)

@@ -120,6 +120,8 @@ struct kvmw_stats {
 	u64 dropped_reasons;
 	u64 dropped_keys[KVMW_BD_NR];
 	u64 dropped_rips;
+	u64 guest_ns;
+	u64 user_ns;
 
 	/*
 	 * The open exit; private to the writer except @open. Rows are held
@@ -131,7 +133,7 @@ struct kvmw_stats {
 	u8 o_bd;		/* KVMW_STAT_* of the key, KVMW_BD_NONE */
 	u8 o_bd_sub;
 	u8 pend_msr;		/* 6.1 SVM fastpath ICR write, exit to come */
-	u8 o_more;		/* o_child, o_bd or pend_msr is set */
+	u8 o_more;		/* o_child, o_bd, o_user or pend_msr set */
 	u8 pad[2];
 	u32 o_gen;
 	u32 pad2;
@@ -139,6 +141,15 @@ struct kvmw_stats {
 	struct kvmw_row *o_child;	/* SVM msr read/write row, or NULL */
 	u64 o_t0;
 	u64 o_key;
+	u64 o_uoff;		/* its first return to the VMM, after o_t0 */
+
+	/*
+	 * In the guest since @g_t0, entered under attach generation
+	 * @g_gen; 0: not in the guest (generations start at 1). Writer's.
+	 */
+	u32 g_gen;
+	u32 pad3;
+	u64 g_t0;
 
 	/*
 	 * Dense code -> byte offset of its row in @rows, 0: none (row 0,
@@ -397,6 +408,18 @@ static __always_inline void kvmw_stats_exit(struct kvmw_stats *s, u32 isa,
 	kvmw_seq_write_begin(&s->seq);
 	s->exits++;
 	s->isa = isa;
+	/*
+	 * Time in the guest since the entry. An entry of an earlier attach
+	 * generation is stale; a negative interval (6.1 SVM: this probe may
+	 * run on another CPU than the entry did) is left untimed.
+	 */
+	if (likely(s->g_gen == gen)) {
+		s64 dg = now - s->g_t0;
+
+		if (likely(dg > 0))
+			s->guest_ns += dg;
+	}
+	s->g_gen = 0;
 	if (unlikely(s->open))
 		kvmw_exit_while_open(s, gen);
 	r = kvmw_row(s, kvmw_dense(isa, code), code, KVMW_SUB_NONE);
@@ -430,11 +453,19 @@ static __always_inline void kvmw_entry_unpaired(struct kvmw_stats *s)
 	}
 }
 
-/* The SVM msr child row and the breakdown key of the exit. */
+/*
+ * The SVM msr child row, the breakdown key and the VMM time of the exit:
+ * from its first return to the VMM to now, within the exit's own time
+ * so that user_ns never exceeds the exits' total (the clocks may have
+ * been read on different CPUs).
+ */
 static __always_inline void kvmw_entry_more(struct kvmw_stats *s, u64 dt,
 					    unsigned int bucket)
 {
 	struct kvmw_row *r = s->o_child;
+
+	if (s->o_user && dt > s->o_uoff)
+		s->user_ns += dt - s->o_uoff;
 
 	if (r) {
 		kvmw_stat_add(&r->st, dt, s->o_user);
@@ -454,6 +485,9 @@ static __always_inline void kvmw_stats_entry(struct kvmw_stats *s, u64 now,
 
 	kvmw_seq_write_begin(&s->seq);
 	s->entries++;
+	/* In the guest from now (stored first: @now is dead after it). */
+	s->g_t0 = now;
+	s->g_gen = gen;
 	if (unlikely(!s->open)) {
 		kvmw_entry_unpaired(s);
 		goto out;
@@ -506,15 +540,27 @@ static __always_inline void kvmw_stats_key(struct kvmw_stats *s,
 	kvmw_seq_write_end(&s->seq);
 }
 
-/* kvm_userspace_exit: KVM_RUN returns to the VMM. */
-static __always_inline void kvmw_stats_user(struct kvmw_stats *s, u32 gen)
+/*
+ * kvm_userspace_exit at @now: KVM_RUN returns to the VMM. The first
+ * return of an exit starts its time in the VMM (a KVM_RUN that returns
+ * again before entering, e.g. for a signal, stays in it).
+ */
+static __always_inline void kvmw_stats_user(struct kvmw_stats *s, u64 now,
+					    u32 gen)
 {
 	kvmw_seq_write_begin(&s->seq);
 	s->user_returns++;
-	if (s->open && s->o_gen == gen)
+	if (s->open && s->o_gen == gen) {
+		if (!s->o_user) {
+			s64 off = now - s->o_t0;
+
+			s->o_uoff = off > 0 ? off : 0;
+		}
 		s->o_user = 1;
-	else
+		s->o_more = 1;
+	} else {
 		s->user_without_exit++;
+	}
 	kvmw_seq_write_end(&s->seq);
 }
 

@@ -18,6 +18,27 @@
  * lists. Probes read the two hash tables under RCU (they run with
  * preemption disabled); readers walk kvmw_vm_list under rcu_read_lock().
  * Objects are freed after a grace period.
+ *
+ * KVM's own statistics (vcpu->stat) are read in KVM's struct kvm_vcpu,
+ * which KVM frees at once, with no grace period: RCU does not protect it.
+ * kvmw_vm_lock does. Readers (kvmw_vcpu_kvm_stats()) read vcpu->stat only
+ * with the lock held and only while the kvmw_vcpu is hashed and known to
+ * be in its VM's vcpu_array (@kvm_seen). The kprobe on
+ * kvm_arch_vcpu_destroy() runs before KVM frees the vCPU (kvm_vcpu_destroy()
+ * and the creation error path both call it first) and takes the lock to
+ * unhash it: it waits for a reader that is reading, and every later
+ * reader finds it unhashed and uses the values the kprobe saved. A vCPU
+ * only gets into vcpu_array once kvm_arch_vcpu_create() succeeded, after
+ * which KVM frees it only through kvm_arch_vcpu_destroy(); a vCPU whose
+ * kvm_arch_vcpu_create() failed (freed without that hook, its slot left
+ * behind) is never found there, so never read; and its slot is dropped
+ * when a vCPU is created at the same address (kvmw_vcpu_created()), so
+ * that it cannot find that one and outlive it. vcpu_array itself lives
+ * in struct kvm, which is searched only while the VM is not gone: the
+ * kprobe on kvm_arch_destroy_vm() marks it gone under the lock before
+ * KVM frees it. The values are u64 read with READ_ONCE(): never torn on
+ * x86-64; KVM's vCPU thread may update them meanwhile, so the values of
+ * a running vCPU are each exact but not one instant's.
  */
 #include <linux/hashtable.h>
 #include <linux/hash.h>
@@ -55,6 +76,61 @@ static struct hlist_nulls_head kvmw_tasks[1 << KVMW_HASH_BITS];
 LIST_HEAD(kvmw_vm_list);
 static LIST_HEAD(kvmw_gone);
 static u64 kvmw_serial;
+
+/*
+ * Where enum kvmw_kvm_stat's values are in KVM's struct kvm_vcpu_stat:
+ * the same fields, with the same layout, in 6.1 and 6.12.
+ */
+#define KVMW_KG(f)	offsetof(struct kvm_vcpu_stat, generic.f)
+#define KVMW_KA(f)	offsetof(struct kvm_vcpu_stat, f)
+static const u16 kvmw_kvm_off[KVMW_KVM_NR] = {
+	[KVMW_KVM_HALT_SUCCESSFUL_POLL] = KVMW_KG(halt_successful_poll),
+	[KVMW_KVM_HALT_ATTEMPTED_POLL] = KVMW_KG(halt_attempted_poll),
+	[KVMW_KVM_HALT_POLL_INVALID] = KVMW_KG(halt_poll_invalid),
+	[KVMW_KVM_HALT_WAKEUP] = KVMW_KG(halt_wakeup),
+	[KVMW_KVM_HALT_POLL_SUCCESS_NS] = KVMW_KG(halt_poll_success_ns),
+	[KVMW_KVM_HALT_POLL_FAIL_NS] = KVMW_KG(halt_poll_fail_ns),
+	[KVMW_KVM_HALT_WAIT_NS] = KVMW_KG(halt_wait_ns),
+	[KVMW_KVM_BLOCKING] = KVMW_KG(blocking),
+	[KVMW_KVM_PF_TAKEN] = KVMW_KA(pf_taken),
+	[KVMW_KVM_PF_FIXED] = KVMW_KA(pf_fixed),
+	[KVMW_KVM_PF_EMULATE] = KVMW_KA(pf_emulate),
+	[KVMW_KVM_PF_SPURIOUS] = KVMW_KA(pf_spurious),
+	[KVMW_KVM_PF_FAST] = KVMW_KA(pf_fast),
+	[KVMW_KVM_PF_MMIO_SPTE_CREATED] = KVMW_KA(pf_mmio_spte_created),
+	[KVMW_KVM_PF_GUEST] = KVMW_KA(pf_guest),
+	[KVMW_KVM_TLB_FLUSH] = KVMW_KA(tlb_flush),
+	[KVMW_KVM_INVLPG] = KVMW_KA(invlpg),
+	[KVMW_KVM_EXITS] = KVMW_KA(exits),
+	[KVMW_KVM_IO_EXITS] = KVMW_KA(io_exits),
+	[KVMW_KVM_MMIO_EXITS] = KVMW_KA(mmio_exits),
+	[KVMW_KVM_SIGNAL_EXITS] = KVMW_KA(signal_exits),
+	[KVMW_KVM_IRQ_WINDOW_EXITS] = KVMW_KA(irq_window_exits),
+	[KVMW_KVM_NMI_WINDOW_EXITS] = KVMW_KA(nmi_window_exits),
+	[KVMW_KVM_L1D_FLUSH] = KVMW_KA(l1d_flush),
+	[KVMW_KVM_HALT_EXITS] = KVMW_KA(halt_exits),
+	[KVMW_KVM_REQUEST_IRQ_EXITS] = KVMW_KA(request_irq_exits),
+	[KVMW_KVM_IRQ_EXITS] = KVMW_KA(irq_exits),
+	[KVMW_KVM_HOST_STATE_RELOAD] = KVMW_KA(host_state_reload),
+	[KVMW_KVM_FPU_RELOAD] = KVMW_KA(fpu_reload),
+	[KVMW_KVM_INSN_EMULATION] = KVMW_KA(insn_emulation),
+	[KVMW_KVM_INSN_EMULATION_FAIL] = KVMW_KA(insn_emulation_fail),
+	[KVMW_KVM_HYPERCALLS] = KVMW_KA(hypercalls),
+	[KVMW_KVM_IRQ_INJECTIONS] = KVMW_KA(irq_injections),
+	[KVMW_KVM_NMI_INJECTIONS] = KVMW_KA(nmi_injections),
+	[KVMW_KVM_REQ_EVENT] = KVMW_KA(req_event),
+	[KVMW_KVM_NESTED_RUN] = KVMW_KA(nested_run),
+	[KVMW_KVM_DIRECTED_YIELD_ATTEMPTED] = KVMW_KA(directed_yield_attempted),
+	[KVMW_KVM_DIRECTED_YIELD_SUCCESSFUL] =
+		KVMW_KA(directed_yield_successful),
+	[KVMW_KVM_PREEMPTION_REPORTED] = KVMW_KA(preemption_reported),
+	[KVMW_KVM_PREEMPTION_OTHER] = KVMW_KA(preemption_other),
+	[KVMW_KVM_GUEST_MODE] = KVMW_KA(guest_mode),
+	[KVMW_KVM_NOTIFY_WINDOW_EXITS] = KVMW_KA(notify_window_exits),
+};
+
+/* Offsets must fit the u16s above. */
+static_assert(sizeof(struct kvm_vcpu_stat) <= U16_MAX);
 
 /* The stats block is the bulk; keep the whole object one order-2 slab. */
 static_assert(sizeof(struct kvmw_vcpu) <= 16384);
@@ -320,12 +396,41 @@ void kvmw_vm_destroyed(struct kvm *kvm)
 	spin_unlock(&kvmw_vm_lock);
 }
 
+/* A vCPU KVM freed, or is about to free: no probe can reach it now. */
+static void kvmw_vcpu_gone_locked(struct kvmw_vcpu *v)
+{
+	kvmw_vcpu_unhash_locked(v);
+	if (v->vm->gone_ns) {
+		/* Part of a VM destruction: kept with the gone VM. */
+		atomic64_inc(&kvmw_live.gone_vcpus);
+		kvmw_gone_trim_locked();
+	} else {
+		/* vCPU creation failed (or it is a stale slot, see below). */
+		list_del_rcu(&v->vm_node);
+		v->vm->nr_vcpus--;
+		kvmw_vcpu_retire_counts(v);
+		call_rcu(&v->rcu, kvmw_vcpu_free_rcu);
+	}
+}
+
 void kvmw_vcpu_created(struct kvm_vcpu *vcpu)
 {
 	struct kvmw_vcpu *v;
 	struct kvmw_vm *vm;
 
 	spin_lock(&kvmw_vm_lock);
+	/*
+	 * A slot already keyed by this address is stale: its vCPU failed
+	 * in kvm_arch_vcpu_create() and was freed without
+	 * kvm_arch_vcpu_destroy(). Drop it, so that it is neither found
+	 * by the probes nor read in place of this vCPU once it is gone.
+	 */
+	hash_for_each_possible(kvmw_vcpus, v, hnode, (unsigned long)vcpu) {
+		if (v->key == vcpu) {
+			kvmw_vcpu_gone_locked(v);
+			break;
+		}
+	}
 	/* A VM created before kvmwatch attached is adopted here. */
 	vm = kvmw_vm_find_locked(vcpu->kvm);
 	if (!vm)
@@ -352,6 +457,16 @@ out:
 	spin_unlock(&kvmw_vm_lock);
 }
 
+/* KVM's statistics of a vCPU KVM cannot free meanwhile (see the top). */
+static void kvmw_kvm_read(const struct kvm_vcpu *vcpu, u64 *val)
+{
+	const char *stat = (const char *)&vcpu->stat;
+	unsigned int i;
+
+	for (i = 0; i < KVMW_KVM_NR; i++)
+		val[i] = READ_ONCE(*(const u64 *)(stat + kvmw_kvm_off[i]));
+}
+
 void kvmw_vcpu_destroyed(struct kvm_vcpu *vcpu)
 {
 	struct kvmw_vcpu *v, *found = NULL;
@@ -365,18 +480,10 @@ void kvmw_vcpu_destroyed(struct kvm_vcpu *vcpu)
 	}
 	if (!found)
 		goto out;
-	kvmw_vcpu_unhash_locked(found);
-	if (found->vm->gone_ns) {
-		/* Part of a VM destruction: kept with the gone VM. */
-		atomic64_inc(&kvmw_live.gone_vcpus);
-		kvmw_gone_trim_locked();
-	} else {
-		/* vCPU creation failed after kvm_arch_vcpu_create(). */
-		list_del_rcu(&found->vm_node);
-		found->vm->nr_vcpus--;
-		kvmw_vcpu_retire_counts(found);
-		call_rcu(&found->rcu, kvmw_vcpu_free_rcu);
-	}
+	/* KVM frees @vcpu after this: keep its last values. */
+	kvmw_kvm_read(vcpu, found->kvm_final);
+	found->kvm_nr = KVMW_KVM_NR;
+	kvmw_vcpu_gone_locked(found);
 out:
 	spin_unlock(&kvmw_vm_lock);
 }
@@ -470,6 +577,42 @@ void kvmw_vcpu_copy_stats(const struct kvmw_vcpu *v, struct kvmw_stats *to)
 			       sizeof(to->rips[i]));
 	/* Counters last: rows claimed meanwhile have their codes. */
 	kvmw_copy_part(&s->seq, to, s, offsetof(struct kvmw_stats, rows));
+}
+
+/*
+ * Whether @v's vCPU is in its VM's vcpu_array. kvmw_vm_lock held, VM not
+ * gone (struct kvm cannot be freed meanwhile: see the top).
+ */
+static bool kvmw_vcpu_in_vm_locked(struct kvmw_vcpu *v)
+{
+	struct kvm *kvm = (struct kvm *)v->vm->key;
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		if (vcpu == v->key) {
+			v->kvm_seen = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+unsigned int kvmw_vcpu_kvm_stats(struct kvmw_vcpu *v, u64 *val)
+{
+	unsigned int nr = 0;
+
+	spin_lock(&kvmw_vm_lock);
+	if (v->hashed && (v->kvm_seen ||
+			  (!v->vm->gone_ns && kvmw_vcpu_in_vm_locked(v)))) {
+		kvmw_kvm_read(v->key, val);
+		nr = KVMW_KVM_NR;
+	} else if (v->kvm_nr) {
+		nr = v->kvm_nr;
+		memcpy(val, v->kvm_final, nr * sizeof(*val));
+	}
+	spin_unlock(&kvmw_vm_lock);
+	return nr;
 }
 
 /*

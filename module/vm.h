@@ -61,8 +61,12 @@ struct kvmw_vcpu {
 	u32 vcpu_id;
 	pid_t tid;
 	bool hashed;
+	/* KVM's own statistics (kvmw_vcpu_kvm_stats()); kvmw_vm_lock */
+	bool kvm_seen;		/* found in its VM's vcpu_array */
+	u8 kvm_nr;		/* values in @kvm_final: KVMW_KVM_NR or 0 */
 	struct rcu_head rcu;
 	struct kvmw_vcpu_ev ev;
+	u64 kvm_final[KVMW_KVM_NR];	/* read when KVM destroyed it */
 	struct kvmw_stats stats;
 };
 
@@ -114,5 +118,12 @@ extern struct list_head kvmw_vm_list;
 
 /* Copy @v's statistics consistently; the caller is an RCU reader. */
 void kvmw_vcpu_copy_stats(const struct kvmw_vcpu *v, struct kvmw_stats *to);
+
+/*
+ * KVM's own statistics of @v (enum kvmw_kvm_stat) into @val: read from
+ * the live vCPU, or those read when KVM destroyed it. Returns the number
+ * of values, 0 when there are none. Process context, RCU reader.
+ */
+unsigned int kvmw_vcpu_kvm_stats(struct kvmw_vcpu *v, u64 *val);
 
 #endif /* KVMW_VM_H */

@@ -57,7 +57,7 @@ noinline void hot_key(struct kvmw_stats *s, u64 port)
 
 noinline void hot_user(struct kvmw_stats *s)
 {
-	kvmw_stats_user(s, GEN);
+	kvmw_stats_user(s, 1, GEN);
 }
 
 noinline void hot_null(struct kvmw_stats *s, u64 now)

@@ -4,11 +4,14 @@
  * Prints the tally and exits 0 only if every count the guest reports
  * equals the one asked for.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <linux/perf_event.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +62,11 @@ static void usage(FILE *f)
 "  --timeout SECS          abort a stuck run (600; 0 = never)\n"
 "  --hold SECS             after reporting keep the VMs alive (idle)\n"
 "  --json                  JSON instead of key=value lines\n"
+"  --host-timer NS         a host timer interrupt every NS ns of each vCPU\n"
+"                          thread's run time (a perf task-clock sampling\n"
+"                          event, as profiling them does): external-\n"
+"                          interrupt exits without waking or preempting\n"
+"                          anything (their exit counts are not checked)\n"
 "  --strict                also require KVM's io_exits, mmio_exits,\n"
 "                          halt_exits, hypercalls to match the guest\n"
 "\n"
@@ -76,6 +84,7 @@ static void on_signal(int sig)
 
 struct opts {
 	unsigned int vms, vcpus, flags, rounds, duration, timeout, hold;
+	unsigned int host_timer;	/* ns, 0: none */
 	bool forever, json, strict, timeout_set;
 	int on;				/* vCPU or -1 */
 	struct kvmw_guest_spec spec;
@@ -121,7 +130,7 @@ enum {
 	O_CPUID = 256, O_OUT, O_IN, O_RDMSR, O_WRMSR, O_HLT, O_HLT_TSCDL,
 	O_MMIO_R, O_MMIO_W, O_HCALL, O_PF, O_DIRTY, O_IRQ_LINE, O_MSI,
 	O_IPI, O_ON, O_VMS, O_VCPUS, O_NO_IRQCHIP, O_ROUNDS, O_DURATION,
-	O_FOREVER, O_TIMEOUT, O_HOLD, O_JSON, O_STRICT, O_HELP
+	O_FOREVER, O_TIMEOUT, O_HOLD, O_JSON, O_STRICT, O_HELP, O_HOST_TIMER
 };
 
 static const struct option long_opts[] = {
@@ -138,7 +147,7 @@ static const struct option long_opts[] = {
 	{ "duration", 1, 0, O_DURATION }, { "forever", 0, 0, O_FOREVER },
 	{ "timeout", 1, 0, O_TIMEOUT }, { "hold", 1, 0, O_HOLD },
 	{ "json", 0, 0, O_JSON }, { "strict", 0, 0, O_STRICT },
-	{ "help", 0, 0, O_HELP }, { 0 },
+	{ "help", 0, 0, O_HELP }, { "host-timer", 1, 0, O_HOST_TIMER }, { 0 },
 };
 
 struct op_form {
@@ -325,6 +334,12 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_JSON:
 			o->json = true;
 			break;
+		case O_HOST_TIMER:
+			o->host_timer = num(name, optarg);
+			/* perf's default maximum sample rate: 100 kHz */
+			if (o->host_timer < 10000)
+				die_usage(name, optarg);
+			break;
 		case O_STRICT:
 			o->strict = true;
 			break;
@@ -357,6 +372,31 @@ next:
 
 static FILE *ready_out;
 
+/*
+ * --host-timer: a task-clock sampling event on this thread, inherited by
+ * the vCPU threads created after it. Its hrtimer fires on whatever CPU a
+ * thread runs, only while it runs, in interrupt context: nothing is
+ * woken. The samples have no buffer and are dropped. -1 on error.
+ */
+static int host_timer(unsigned int period_ns)
+{
+	struct perf_event_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_TASK_CLOCK;
+	a.sample_period = period_ns;
+	a.inherit = 1;
+	a.exclude_idle = 1;
+	if (syscall(SYS_perf_event_open, &a, 0, -1, -1, 0) < 0) {
+		fprintf(stderr, "kvmw-guest: --host-timer: perf_event_open: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	return 0;	/* the fd stays open until exit */
+}
+
 static void on_ready(struct kvmw_vm *vm, void *arg)
 {
 	fprintf(ready_out, "vm%u.ready=%s\n", (unsigned int)(uintptr_t)arg,
@@ -386,6 +426,10 @@ int main(int argc, char **argv)
 			rc = EXIT_SETUP;
 			goto out;
 		}
+	}
+	if (o.host_timer && host_timer(o.host_timer)) {
+		rc = EXIT_SETUP;
+		goto out;
 	}
 	o.spec.on_ready = on_ready;
 	for (unsigned int i = 0; i < o.vms; i++) {

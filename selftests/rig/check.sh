@@ -26,7 +26,7 @@ fi
 
 PKGS="qemu-system-x86 busybox-static cpio dkms kmod xz-utils zstd gcc make
       libc6-dev libnl-3-dev libnl-genl-3-dev pkg-config perl
-      prometheus
+      prometheus libncurses-dev tmux
       linux-source-6.1 linux-source-6.12"
 
 missing=""

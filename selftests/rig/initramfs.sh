@@ -69,6 +69,36 @@ done
 cp "$KVMW_TOP"/selftests/vm/* "$root/kvmw/vm/" 2>/dev/null || true
 chmod +x "$root/init"
 
+# tmux, for the pseudo-terminal test of "kvmwatch top" (82-top.sh): the
+# program, its libraries (as nested.sh copies qemu's), its locale, and
+# the terminal descriptions tmux (of TERM=linux, the console's) and the
+# static kvmwatch look up at ncurses' built-in path /lib/terminfo (no
+# TERMINFO needed).
+if tmux=$(command -v tmux); then
+	mkdir -p "$root/usr/bin" "$root/lib64"
+	cp "$tmux" "$root/usr/bin/"
+	ldd "$tmux" | awk '/=> \// { print $3 } /^\t\/.*ld-linux/ { print $1 }' |
+		while read -r lib; do
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done
+	cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+	# tmux refuses to start without a UTF-8 locale: glibc's C.UTF-8
+	if [ -d /usr/lib/locale/C.utf8 ]; then
+		mkdir -p "$root/usr/lib/locale"
+		cp -a /usr/lib/locale/C.utf8 "$root/usr/lib/locale/"
+	fi
+	for t in l/linux s/screen t/tmux t/tmux-256color x/xterm; do
+		for d in /lib/terminfo /usr/share/terminfo; do
+			if [ -f "$d/$t" ]; then
+				mkdir -p "$root/lib/terminfo/${t%/*}"
+				cp -L "$d/$t" "$root/lib/terminfo/$t"
+				break
+			fi
+		done
+	done
+fi
+
 if [ "$variant" = qemu ]; then
 	"$KVMW_TOP/selftests/rig/nested.sh" "$rel" "$root"
 fi

@@ -306,7 +306,7 @@ static uint32_t b_truncated(struct nlr_msg *m)
 
 static uint32_t b_snap_unknown(struct nlr_msg *m)
 {
-	return nlr_put_u32(m, KVMW_NL_ATTR_SNAP_FLAGS, 1U << 5);
+	return nlr_put_u32(m, KVMW_NL_ATTR_SNAP_FLAGS, KVMW_SNAP_FLAGS + 1);
 }
 
 static uint32_t b_snap_raw_reset(struct nlr_msg *m)

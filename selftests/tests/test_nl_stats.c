@@ -315,6 +315,8 @@ static void part_dump(unsigned int nr_big, unsigned int vcpus_per_vm)
 			KVMW_SNAP_NO_HIST | KVMW_SNAP_NO_BREAKDOWN |
 			KVMW_SNAP_NO_RIPS,
 			KVMW_SNAP_RAW,
+			KVMW_SNAP_KVM,
+			KVMW_SNAP_KVM | KVMW_SNAP_RAW | KVMW_SNAP_NO_HIST,
 		};
 
 		for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {

@@ -87,7 +87,7 @@ int main(void)
 	u.s.buf = (unsigned long)buf;
 	u.s.buf_len = sizeof(buf);
 	try(fd, "snapshot", KVMW_IOC_SNAPSHOT, &u);
-	u.s.flags = 0x20;
+	u.s.flags = KVMW_SNAP_FLAGS + 1;
 	try(fd, "snapshot unknown flag", KVMW_IOC_SNAPSHOT, &u);
 	u.s.flags = 0;
 	u.s.size = 40;

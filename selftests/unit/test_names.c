@@ -50,7 +50,7 @@ static void test_ports(void)
 		{ 0x2fd, "COM2_LSR" },
 		{ 0xcf8, "PCI_CONFIG_ADDR" }, { 0xcfc, "PCI_CONFIG_DATA" },
 		{ 0xcfe, "PCI_CONFIG_DATA" },
-		{ 0x608, "ACPI_PM_TMR_Q35" }, { 0xb008, "ACPI_PM_TMR_I440FX" },
+		{ 0x608, "ACPI_PM_TMR" }, { 0xb008, "ACPI_PM_TMR" },
 		{ 0x510, "FW_CFG_CTL" },
 	};
 	size_t i;

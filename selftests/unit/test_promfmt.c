@@ -5,14 +5,21 @@
  * the log2 bucket bounds), the histogram's shape (cumulative, monotone,
  * +Inf = _count), label escaping, gone VMs left out; then "promtool check
  * metrics" on the same text when promtool is installed (the rig's
- * check.sh installs Debian's prometheus package for it).
+ * check.sh installs Debian's prometheus package for it). The doctor
+ * gauges over the difference of two snapshots (lib/snapdelta.c), and the
+ * Grafana dashboard in contrib/grafana: every metric its queries name
+ * must be one a full exposition has.
  */
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "doctor.h"
 #include "promfmt.h"
 #include "snapbuild.h"
+#include "snapdelta.h"
 #include "snapshot.h"
 #include "tap.h"
 #include "tests.h"
@@ -353,6 +360,251 @@ static void promtool_check(const char *text)
 	unlink(path);
 }
 
+/* ---- doctor gauges: findings over the difference of two snapshots ---- */
+
+#define TICKS	2500
+
+static u64 tick_hlt[TICKS + 10], tick_msr[TICKS + 10];
+
+/*
+ * VM 100-11 (serial 1), vCPU 0: @n HLTs of 3.8 ms and @n TSC_DEADLINE
+ * writes of 2 us, after 10 of each of 100 ns (the earlier window).
+ * With @other a second VM, 400-3 (serial 4), that only the later
+ * snapshot has, and VM 200-12 gone.
+ */
+static void build_tick(struct sb *b, unsigned int n, bool other)
+{
+	unsigned int i;
+
+	for (i = 0; i < 10 + n; i++) {
+		tick_hlt[i] = i < 10 ? 100 : 3800000;
+		tick_msr[i] = i < 10 ? 100 : 2000;
+	}
+	sb_vm(b, 100, "100-11", 1, 0, 1);
+	sb_vcpu(b, 0, 101, SVM, 3, 0);
+	sb_stat(b, KVMW_STAT_EXIT, 0, HLT, 0, tick_hlt, 10 + n, 1, 0);
+	sb_stat(b, KVMW_STAT_EXIT, 0, MSR, 0, tick_msr, 10 + n, 1, 0);
+	sb_stat(b, KVMW_STAT_MSR, W, 0, 0x6e0, tick_msr, 10 + n, 0, 0);
+	sb_vm(b, 200, "200-12", 1, KVMW_VM_GONE, 2);
+	sb_vcpu(b, 0, 201, SVM, 2, 0);
+	sb_stat(b, KVMW_STAT_EXIT, 0, HLT, 0, tick_hlt, 10 + n, 1, 0);
+	sb_stat(b, KVMW_STAT_MSR, W, 0, 0x6e0, tick_msr, 10 + n, 0, 0);
+	if (other) {
+		sb_vm(b, 400, "400-3", 1, 0, 4);
+		sb_vcpu(b, 2, 401, SVM, 1, 0);
+		sb_stat(b, KVMW_STAT_EXIT, 0, IO, 0, io0, ARRAY_SIZE(io0), 1, 0);
+	}
+}
+
+static bool parse_sb(struct sb *b, struct kvmw_snap *s)
+{
+	return !kvmw_snap_parse(b->buf, b->len, s);
+}
+
+static const char doctor_expected[] =
+	"# HELP kvmwatch_doctor_window_seconds Length of the window the doctor findings cover (the statistics between two evaluations); 0 until the first window closed.\n"
+	"# TYPE kvmwatch_doctor_window_seconds gauge\n"
+	"kvmwatch_doctor_window_seconds 10\n"
+	"# HELP kvmwatch_doctor_finding A kvmwatch doctor finding of the last window (statistics kinds; docs/doctor.md): 1 while present.\n"
+	"# TYPE kvmwatch_doctor_finding gauge\n"
+	"kvmwatch_doctor_finding{vm=\"100-11\",pid=\"100\",name=\"web\",vcpu=\"0\",kind=\"timer-tick\"} 1\n"
+	"# HELP kvmwatch_doctor_cost_seconds_per_second Host CPU time the finding's cause costs per second of the window (doctor's cost_ns_per_s / 1e9).\n"
+	"# TYPE kvmwatch_doctor_cost_seconds_per_second gauge\n"
+	"kvmwatch_doctor_cost_seconds_per_second{vm=\"100-11\",pid=\"100\",name=\"web\",vcpu=\"0\",kind=\"timer-tick\"} 0.0005\n";
+
+static void test_doctor_gauges(char **expo)
+{
+	static const char *const names[] = { "web", "gone", "" };
+	struct kvmw_snap prev, cur, d;
+	struct kvmw_prom_in in = { 0 };
+	const struct kvmw_snap_stat *st;
+	struct kvmw_findings fs;
+	struct capture cap;
+	struct sb b1, b2;
+	const char *text;
+
+	*expo = NULL;
+	sb_init(&b1);
+	sb_init(&b2);
+	build_tick(&b1, 0, false);
+	build_tick(&b2, TICKS, true);
+	if (!tap_ok(parse_sb(&b1, &prev) && parse_sb(&b2, &cur),
+		    "doctor gauges: snapshots parse"))
+		goto out_sb;
+	if (!tap_ok(!kvmw_snap_delta(&prev, &cur, &d), "snapdelta: runs"))
+		goto out_snap;
+	st = kvmw_snap_find(&d.vms[0].vcpus[0], KVMW_STAT_EXIT, 0, HLT, 0);
+	tap_ok(st && st->rec.count == TICKS &&
+	       st->rec.total_ns == TICKS * 3800000ULL &&
+	       st->hist[0] == 0 && st->rec.min_ns == 0,
+	       "snapdelta: counts, times and buckets of the window only");
+	tap_ok(d.nr_vms == 3 && d.vms[2].rec.serial == 4 &&
+	       d.vms[2].vcpus[0].stats[0].rec.count == ARRAY_SIZE(io0),
+	       "snapdelta: a VM new in the window is kept whole");
+	if (!tap_ok(!kvmw_doctor_run(&d, 10000000000ULL, NULL, &fs),
+		    "doctor gauges: doctor runs"))
+		goto out_delta;
+	/* The gone VM ticks too: found, but not exported. */
+	tap_eq_u64(fs.nr, 2, "doctor gauges: the tick of both VMs found");
+	in.snap = &cur;
+	in.vm_names = names;
+	in.scrape_seconds = -1;
+	in.doctor = &fs;
+	in.doctor_snap = &d;
+	in.doctor_names = names;
+	kvmw_prom_write(capture_begin(&cap), &in);
+	text = capture_end(&cap);
+	tap_contains(text, doctor_expected,
+		     "doctor gauges: exposition of the live VM's finding");
+	tap_ok(!strstr(text, "200-12"), "doctor gauges: gone VM left out");
+	*expo = strdup(text);
+	capture_free(&cap);
+	kvmw_findings_free(&fs);
+
+	/* Before the first window: the families, no samples. */
+	memset(&fs, 0, sizeof(fs));
+	kvmw_prom_write(capture_begin(&cap), &in);
+	text = capture_end(&cap);
+	tap_contains(text,
+		"kvmwatch_doctor_window_seconds 0\n"
+		"# HELP kvmwatch_doctor_finding ",
+		"doctor gauges: no window yet: 0, no finding");
+	capture_free(&cap);
+out_delta:
+	kvmw_snap_free(&d);
+out_snap:
+	kvmw_snap_free(&prev);
+	kvmw_snap_free(&cur);
+out_sb:
+	sb_free(&b1);
+	sb_free(&b2);
+}
+
+/* ---- the Grafana dashboard names only metrics the exporter writes ---- */
+
+#define DASHBOARD	"../../contrib/grafana/kvmwatch-dashboard.json"
+
+/* Is @name (a whole metric name) a family of @expo, or a histogram's series? */
+static bool exported(const char *expo, const char *name)
+{
+	static const char *const hist_sfx[] = { "_bucket", "_sum", "_count" };
+	char line[200];
+	size_t n = strlen(name), i;
+
+	snprintf(line, sizeof(line), "# TYPE %s ", name);
+	if (strstr(expo, line))
+		return true;
+	for (i = 0; i < ARRAY_SIZE(hist_sfx); i++) {
+		size_t k = strlen(hist_sfx[i]);
+
+		if (n > k && !strcmp(name + n - k, hist_sfx[i])) {
+			snprintf(line, sizeof(line), "# TYPE %.*s histogram\n",
+				 (int)(n - k), name);
+			if (strstr(expo, line))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Every kvmwatch_* identifier in the JSON strings of @json keyed "expr",
+ * "query" or "definition" (PromQL and Grafana's label_values()). Returns
+ * how many names were checked; each unknown one is reported and counted
+ * in *bad.
+ */
+static unsigned int check_queries(const char *json, const char *expo,
+				   unsigned int *bad, unsigned int *exprs)
+{
+	static const char *const keys[] = {
+		"\"expr\"", "\"query\"", "\"definition\"",
+	};
+	unsigned int names = 0, k;
+
+	*bad = *exprs = 0;
+	for (k = 0; k < ARRAY_SIZE(keys); k++) {
+		const char *p = json;
+
+		while ((p = strstr(p, keys[k]))) {
+			char q[2048], id[128];
+			size_t n = 0, i;
+
+			p += strlen(keys[k]);
+			while (*p == ' ' || *p == ':')
+				p++;
+			if (*p != '"')
+				continue;	/* an object: its "query" comes */
+			for (p++; *p && *p != '"' && n < sizeof(q) - 1; p++) {
+				if (*p == '\\' && p[1])
+					p++;	/* \" and \\ */
+				q[n++] = *p;
+			}
+			q[n] = '\0';
+			(*exprs)++;
+			for (i = 0; q[i]; i++) {
+				size_t j = 0;
+
+				if (strncmp(q + i, "kvmwatch_", 9) ||
+				    (i && (isalnum((unsigned char)q[i - 1]) ||
+					   q[i - 1] == '_' || q[i - 1] == ':')))
+					continue;
+				while ((isalnum((unsigned char)q[i + j]) ||
+					q[i + j] == '_' || q[i + j] == ':') &&
+				       j < sizeof(id) - 1) {
+					id[j] = q[i + j];
+					j++;
+				}
+				id[j] = '\0';
+				i += j - 1;
+				names++;
+				if (!exported(expo, id)) {
+					tap_diag("dashboard: unknown metric %s in \"%s\"",
+						 id, q);
+					(*bad)++;
+				}
+			}
+		}
+	}
+	return names;
+}
+
+static void test_dashboard(const char *expo)
+{
+	unsigned int bad, exprs, names;
+	FILE *f = fopen(DASHBOARD, "r");
+	char *json = NULL;
+	size_t len = 0;
+
+	if (!tap_ok(f != NULL, "dashboard: " DASHBOARD " readable"))
+		return;
+	if (getdelim(&json, &len, '\0', f) < 0) {
+		free(json);
+		json = NULL;
+	}
+	fclose(f);
+	if (!tap_ok(json && expo, "dashboard: read, exposition made")) {
+		free(json);
+		return;
+	}
+	names = check_queries(json, expo, &bad, &exprs);
+	tap_ok(exprs >= 20 && names >= exprs,
+	       "dashboard: every panel query and variable names a metric");
+	tap_eq_u64(bad, 0, "dashboard: every metric it names is exported");
+	/* The check itself: a misspelt name must be caught. */
+	check_queries("{\"expr\": \"rate(kvmwatch_exits_totl[5m]) + kvmwatch_exit_handling_seconds_bucket\"}",
+		      expo, &bad, &exprs);
+	tap_eq_u64(bad, 1, "dashboard check catches an unknown metric");
+	if (system("command -v python3 >/dev/null 2>&1")) {
+		tap_skip("python3 not installed", "dashboard: valid JSON");
+	} else {
+		tap_ok(!system("python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); "
+			       "assert d[\"panels\"] and d[\"templating\"][\"list\"][0][\"type\"] == \"datasource\"' "
+			       DASHBOARD),
+		       "dashboard: valid JSON, panels, datasource variable");
+	}
+	free(json);
+}
+
 void test_promfmt(void)
 {
 	static const char *const names[] = {
@@ -364,6 +616,7 @@ void test_promfmt(void)
 	struct kvmw_snap s;
 	struct sb b;
 	const char *text;
+	char *full = NULL;
 	unsigned int i;
 	u64 *v;
 
@@ -414,6 +667,25 @@ void test_promfmt(void)
 	       !strstr(text, "kvmwatch_module_"),
 	       "promfmt: no names, no counters");
 	capture_free(&cap);
+
+	/* Doctor gauges; the full exposition for promtool and Grafana. */
+	test_doctor_gauges(&full);
+	if (full) {
+		size_t n = strlen(full) + strlen(expected) + 1;
+		char *all = malloc(n);
+
+		/* the module counters and scrape time of the first one */
+		if (all) {
+			snprintf(all, n, "%s%s", expected, strstr(full,
+				 "# HELP kvmwatch_doctor_window_seconds"));
+			promtool_check(all);
+			test_dashboard(all);
+			free(all);
+		}
+		free(full);
+	} else {
+		test_dashboard(NULL);
+	}
 
 	kvmw_snap_free(&s);
 	sb_free(&b);

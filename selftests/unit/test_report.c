@@ -256,7 +256,7 @@ static void test_tables(void)
 	"\n"
 	"      IO Port Access    Samples  Samples%     Time%    Min Time    Max Time         Avg time            Name\n"
 	"\n"
-	"           0x608:PIN          2    40.00%    83.33%      3.00us      5.00us      4.00us ( +-  25.00% )  ACPI_PM_TMR_Q35\n"
+	"           0x608:PIN          2    40.00%    83.33%      3.00us      5.00us      4.00us ( +-  25.00% )  ACPI_PM_TMR\n"
 	"           0x70:POUT          1    20.00%    10.42%      1.00us      1.00us      1.00us ( +-   0.00% )  RTC_CMOS_INDEX\n"
 	"          0x1234:PIN          1    20.00%     5.21%      0.50us      0.50us      0.50us ( +-   0.00% )\n"
 	"           other:PIN          1    20.00%     1.04%      0.10us      0.10us      0.10us ( +-   0.00% )\n"
@@ -504,7 +504,7 @@ static void test_report_json(void)
 	       "JSON --interval: the interval's index first");
 	tap_contains(c.buf, "\"name\":null,", "JSON: no VM name is null");
 	tap_contains(c.buf, "\"ioport\":[{\"port\":1544,\"dir\":\"read\","
-		     "\"key\":\"0x608:PIN\",\"name\":\"ACPI_PM_TMR_Q35\","
+		     "\"key\":\"0x608:PIN\",\"name\":\"ACPI_PM_TMR\","
 		     "\"count\":1,", "JSON --event ioport: rows under \"ioport\"");
 	capture_free(&c);
 	kvmw_snap_free(&s);

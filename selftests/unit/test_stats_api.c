@@ -179,13 +179,13 @@ static void test_msr_children_and_keys(void)
 
 	/* An IN to userspace: no event on the way out, one on completion. */
 	kvmw_stats_exit(s, SVM, SVM_IO, 0, 0x3000, 0, GEN);
-	kvmw_stats_user(s, GEN);
+	kvmw_stats_user(s, 1000, GEN);
 	kvmw_stats_key(s, KVMW_STAT_IOPORT, 0x71, KVMW_SUB_READ, GEN);
 	kvmw_stats_entry(s, 5000, GEN);
 	/* An MMIO read to userspace fires kvm_mmio twice: counted once. */
 	kvmw_stats_exit(s, SVM, SVM_NPF, 0, 0x3010, 0, GEN);
 	kvmw_stats_key(s, KVMW_STAT_MMIO, 0xd0000000, KVMW_SUB_READ, GEN);
-	kvmw_stats_user(s, GEN);
+	kvmw_stats_user(s, 6000, GEN);
 	kvmw_stats_key(s, KVMW_STAT_MMIO, 0xd0000000, KVMW_SUB_READ, GEN);
 	kvmw_stats_entry(s, 7000, GEN);
 	b = brow_of(s->ports, KVMW_NR_PORTS, 0x71, KVMW_SUB_READ);
@@ -265,7 +265,7 @@ static void test_anomalies(void)
 	tap_eq_u64(row_of(s, SVM_CPUID, 0) ? row_of(s, SVM_CPUID, 0)->st.count :
 		   99, 0, "no cpuid exit was timed");
 	check_contract(s, "anomalies, closed");
-	kvmw_stats_user(s, GEN + 1);
+	kvmw_stats_user(s, 600, GEN + 1);
 	tap_eq_u64(s->user_without_exit, 1, "KVM_RUN return with no exit");
 	free(s);
 }

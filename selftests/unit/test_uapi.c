@@ -158,11 +158,21 @@ static void test_stats_layout(void)
 	CHECK_FIELD(struct kvmw_rec_vm, serial, 16, 8);
 	CHECK_FIELD(struct kvmw_rec_vm, nr_vcpus, 40, 4);
 	CHECK_FIELD(struct kvmw_rec_vm, id, 48, 32);
-	tap_eq_u64(sizeof(struct kvmw_rec_vcpu), 160,
+	tap_eq_u64(sizeof(struct kvmw_rec_vcpu), 176,
 		   "sizeof(struct kvmw_rec_vcpu)");
 	CHECK_FIELD(struct kvmw_rec_vcpu, exits, 32, 8);
 	CHECK_FIELD(struct kvmw_rec_vcpu, dropped_keys, 128, 24);
 	CHECK_FIELD(struct kvmw_rec_vcpu, dropped_rips, 152, 8);
+	CHECK_FIELD(struct kvmw_rec_vcpu, guest_ns, 160, 8);
+	CHECK_FIELD(struct kvmw_rec_vcpu, user_ns, 168, 8);
+	tap_eq_u64(KVMW_REC_VCPU_SIZE_VER0, 160, "KVMW_REC_VCPU_SIZE_VER0");
+	tap_eq_u64(KVMW_REC_VCPU_SIZE_VER1, 176, "KVMW_REC_VCPU_SIZE_VER1");
+	tap_eq_u64(sizeof(struct kvmw_rec_kvm), 16,
+		   "sizeof(struct kvmw_rec_kvm), values excluded");
+	CHECK_FIELD(struct kvmw_rec_kvm, nr, 8, 4);
+	tap_eq_u64(offsetof(struct kvmw_rec_kvm, val), 16,
+		   "offsetof(struct kvmw_rec_kvm, val)");
+	tap_eq_u64(KVMW_KVM_NR, 42, "KVMW_KVM_NR: 8 generic + 34 x86");
 	tap_eq_u64(sizeof(struct kvmw_rec_stat), 88,
 		   "sizeof(struct kvmw_rec_stat), histogram excluded");
 	CHECK_FIELD(struct kvmw_rec_stat, key, 16, 8);

@@ -28,6 +28,8 @@ void test_recfile(void);
 void test_netlink(void);
 void test_netlink_cli(void);
 void test_promfmt(void);
+void test_kvmstat(void);
+void test_topview(void);
 
 /*
  * Capture what a function writes to a FILE: open_memstream() based, so

@@ -58,5 +58,7 @@ int main(void)
 	test_netlink();
 	test_netlink_cli();
 	test_promfmt();
+	test_kvmstat();
+	test_topview();
 	return tap_finish();
 }

@@ -7,8 +7,12 @@
 # reports for it, and the port 0x80 write rows equal the guest's own
 # tally: the exporter's cumulative reads do not disturb stat's window
 # (stat's counts are exact). The textfile is replaced atomically (no
-# temporary left behind). SIGTERM stops the exporter with status 0 and
-# the module's files and statistics consumers return to their baseline.
+# temporary left behind). The doctor gauges: with 80-doctor's ticking
+# guest (an idle vCPU woken by its TSC-deadline timer every 4 ms) alive
+# for a few seconds, a scrape has exactly one kvmwatch_doctor_finding,
+# timer-tick for that VM's vCPU 0, and its cost. SIGTERM stops the
+# exporter with status 0 and the module's files and statistics consumers
+# return to their baseline.
 . /kvmw/vmlib.sh
 
 PORT=9745
@@ -145,6 +149,33 @@ expect_eq "textfile: $ID io exits" \
 	"$io"
 expect_eq "textfile directory: no temporary left" "$(ls -A $TF)" \
 	kvmwatch.prom
+
+# Doctor gauges. The exporter evaluates doctor at most once a second
+# (the textfile's 1 s interval does too): after 3 s of ticking, the
+# last window lies within the guest's life.
+kvmw-guest --timeout 60 --duration 30 --hlt-tscdl 1:4000000 \
+	>/tmp/exp-tick.out 2>&1 &
+TICK=$!
+TID=
+for i in $(seq 1 200); do
+	TID=$(sed -n 's/^vm0\.ready=//p' /tmp/exp-tick.out)
+	[ -n "$TID" ] && break
+	sleep 0.1
+done
+[ -n "$TID" ] || { tail -5 /tmp/exp-tick.out; echo "FAIL: tick guest"; exit 1; }
+sleep 3
+scrape /tmp/exp-d1
+kill $TICK
+wait $TICK 2>/dev/null || true
+echo "== doctor gauges: $(grep '^kvmwatch_doctor_' /tmp/exp-d1 | tr '\n' ' ' | cut -c1-400)"
+expect_eq "doctor gauge: timer-tick of $TID vCPU 0" \
+	"$(grep -c "^kvmwatch_doctor_finding{vm=\"$TID\",pid=\"$TICK\",name=\"[^\"]*\",vcpu=\"0\",kind=\"timer-tick\"} 1\$" /tmp/exp-d1)" 1
+expect_eq "doctor gauge: no other finding" \
+	"$(grep -c '^kvmwatch_doctor_finding{' /tmp/exp-d1)" 1
+expect_eq "doctor gauge: its cost" \
+	"$(grep -c "^kvmwatch_doctor_cost_seconds_per_second{vm=\"$TID\",.*kind=\"timer-tick\"} 0\.[0-9]*\$" /tmp/exp-d1)" 1
+w=$(sed -n 's/^kvmwatch_doctor_window_seconds //p' /tmp/exp-d1)
+expect_eq "doctor window: at least 1 s" "$(echo "$w" | awk '{ print ($1 >= 1) }')" 1
 
 kill -TERM $EXP
 rc=0

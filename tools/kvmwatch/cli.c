@@ -13,15 +13,20 @@
 
 #include "cmd.h"
 
+/*
+ * One write per message: stderr is unbuffered, and two commands sharing a
+ * terminal (make demo runs two "stat"s at once) would otherwise interleave
+ * each other's prefix and text.
+ */
 void kvmw_err(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("kvmwatch: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "kvmwatch: %s\n", msg);
 }
 
 int kvmw_usage_error(const struct kvmw_cmd *cmd, const char *fmt, ...)

@@ -48,6 +48,8 @@ int kvmw_cmd_monitor(const struct kvmw_cmd *cmd, int argc, char **argv);
 extern const char kvmw_monitor_usage[];
 int kvmw_cmd_exporter(const struct kvmw_cmd *cmd, int argc, char **argv);
 extern const char kvmw_exporter_usage[];
+int kvmw_cmd_top(const struct kvmw_cmd *cmd, int argc, char **argv);
+extern const char kvmw_top_usage[];
 
 /* "kvmwatch: ..." on stderr. */
 void kvmw_err(const char *fmt, ...) __printf(1, 2);

@@ -8,6 +8,10 @@
  * Snapshots are KVMW_SNAP_RAW: cumulative counters, and this reader never
  * resets anything, so other readers (kvmwatch stat) see no difference.
  *
+ * kvmwatch doctor's statistics kinds run over the window between two
+ * expositions (the difference of their snapshots, lib/snapdelta.c), at
+ * most once per DOCTOR_MIN_WINDOW_NS: the kvmwatch_doctor_* gauges.
+ *
  * One thread, one poll(): the listening socket, a signalfd for
  * SIGINT/SIGTERM, and the textfile's timer as poll's timeout. A client is
  * served to completion (bounded by CLIENT_TIMEOUT_MS) before the next one;
@@ -32,7 +36,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "doctor.h"
 #include "promfmt.h"
+#include "snapdelta.h"
 #include "snapshot.h"
 #include "source.h"
 #include "vmname.h"
@@ -42,6 +48,12 @@
 #define CLIENT_TIMEOUT_MS	5000
 #define MAX_REQUEST		8192
 #define TEXTFILE_NAME		"kvmwatch.prom"
+/*
+ * Doctor windows shorter than this are not evaluated: a second scrape
+ * right after a first reuses its findings (rates over a few ms would be
+ * noise).
+ */
+#define DOCTOR_MIN_WINDOW_NS	NSEC_PER_SEC
 /* As kvmwatch stat: overrides /proc for VM names, for tests. */
 #define KVMW_PROC_ENV		"KVMWATCH_PROC"
 
@@ -56,8 +68,10 @@ const char kvmw_exporter_usage[] =
 	"\n"
 	"Export the module's statistics in Prometheus text format: cumulative\n"
 	"exit counts and handling-time histograms per VM, vCPU and reason, the\n"
-	"IO port, MSR and MMIO breakdowns and the module's counters (see\n"
-	"docs/exporter.md). Never resets anything: other readers are not\n"
+	"IO port, MSR and MMIO breakdowns, the module's counters, and the\n"
+	"findings of kvmwatch doctor's statistics kinds over the window since\n"
+	"the previous exposition (see docs/exporter.md). Never resets\n"
+	"anything: other readers are not\n"
 	"disturbed. At least one of --listen and --textfile is required. Runs\n"
 	"until SIGINT or SIGTERM.\n"
 	"\n"
@@ -202,6 +216,64 @@ static int parse_args(const struct kvmw_cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
+/*
+ * The doctor's last evaluation: the cumulative snapshot it ended with
+ * (the next window's start), the window's difference snapshot, its
+ * findings (pointing into it) and its VMs' names.
+ */
+static struct {
+	struct kvmw_snap prev, delta;
+	u64 prev_ns;
+	bool have_prev;
+	struct kvmw_findings fs;
+	char **names;
+	size_t nr_names;
+} doc;
+
+static void free_names(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/*
+ * Run doctor over the window from the last evaluation to @s (taken at
+ * @now), if it is long enough. Returns true if it did: then @s and
+ * @names belong to doc (the next window's start), else they stay the
+ * caller's. The first call only starts a window.
+ */
+static bool doctor_update(struct kvmw_snap *s, char **names, u64 now)
+{
+	struct kvmw_snap delta;
+	struct kvmw_findings fs;
+
+	if (doc.have_prev) {
+		if (now - doc.prev_ns < DOCTOR_MIN_WINDOW_NS)
+			return false;
+		if (kvmw_snap_delta(&doc.prev, s, &delta))
+			return false;
+		if (kvmw_doctor_run(&delta, now - doc.prev_ns, NULL, &fs)) {
+			kvmw_snap_free(&delta);
+			return false;
+		}
+		kvmw_findings_free(&doc.fs);
+		kvmw_snap_free(&doc.delta);
+		doc.fs = fs;
+		doc.delta = delta;
+	}
+	kvmw_snap_free(&doc.prev);
+	free_names(doc.names, doc.nr_names);
+	doc.prev = *s;
+	doc.names = names;
+	doc.nr_names = s->nr_vms;
+	doc.prev_ns = now;
+	doc.have_prev = true;
+	return true;
+}
+
 /* The whole exposition in a malloc()ed buffer; NULL (reported) on error. */
 static char *render(struct kvmw_source *src, size_t *len)
 {
@@ -212,6 +284,7 @@ static char *render(struct kvmw_source *src, size_t *len)
 	char **names = NULL;
 	char *buf = NULL;
 	u64 start = now_ns();
+	bool moved = false;
 	size_t i;
 	FILE *f;
 	int ret;
@@ -235,6 +308,11 @@ static char *render(struct kvmw_source *src, size_t *len)
 	if (kvmw_source_counters(src, &counters))
 		in.counters = &counters;
 	in.scrape_seconds = (now_ns() - start) / 1e9;
+	/* doc.delta has the VMs of doc.prev, whose names are doc.names */
+	moved = doctor_update(&s, names, start);
+	in.doctor = &doc.fs;
+	in.doctor_snap = &doc.delta;
+	in.doctor_names = (const char *const *)doc.names;
 
 	f = open_memstream(&buf, len);
 	if (!f)
@@ -249,10 +327,12 @@ static char *render(struct kvmw_source *src, size_t *len)
 nomem:
 	kvmw_err("exporter: out of memory");
 out:
-	for (i = 0; names && i < s.nr_vms; i++)
-		free(names[i]);
-	free(names);
-	kvmw_snap_free(&s);
+	if (!moved) {
+		for (i = 0; names && i < s.nr_vms; i++)
+			free(names[i]);
+		free(names);
+		kvmw_snap_free(&s);
+	}
 	return buf;
 }
 
@@ -561,6 +641,11 @@ int kvmw_cmd_exporter(const struct kvmw_cmd *cmd, int argc, char **argv)
 	ret = KVMW_EXIT_OK;
 out_src:
 	kvmw_source_close(&src);
+	kvmw_findings_free(&doc.fs);
+	kvmw_snap_free(&doc.delta);
+	kvmw_snap_free(&doc.prev);
+	free_names(doc.names, doc.nr_names);
+	memset(&doc, 0, sizeof(doc));
 out_lfd_only:
 	if (lfd >= 0)
 		close(lfd);

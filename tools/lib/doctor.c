@@ -9,7 +9,9 @@
  * Cost: the handling time (kvm_exit to kvm_entry) of the exits a finding
  * covers, per second of window. HLT exits are never part of a cost: their
  * "handling time" is mostly time the vCPU sat halted, which costs the
- * host nothing.
+ * host nothing. The event kinds define theirs below: halt-poll-waste,
+ * the time KVM polled in vain; vcpu-preemption and dirty-rate, none (a
+ * stall and a migration that cannot converge are not host CPU time).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,6 +31,8 @@
 #define SVM_HLT		0x78
 #define SVM_IOIO	0x7b
 #define SVM_MSR		0x7c
+#define VMX_EXTINT	1	/* EXTERNAL_INTERRUPT */
+#define SVM_INTR	0x60
 
 /*
  * A periodic tick runs at HZ: 100, 250, 300 or 1000 on Linux, 64 (up to
@@ -42,9 +46,12 @@
 #define TICK_RATE_MIN		80
 
 /*
- * "Idle": the vCPU spent at least half the window in HLT exits (their
- * handling time is the time halted). A busy vCPU's tick is legitimate:
- * the scheduler needs it.
+ * "Idle": the vCPU spent at least half of its own time halted, its own
+ * time being the window less the host's handling of its other exits
+ * (their handling time is the host's work, not the guest's: a guest
+ * whose clock reads each cost the host 100 us is no busier for it). HLT
+ * exits' handling time is the time halted. A busy vCPU's tick is
+ * legitimate: the scheduler needs it.
  */
 #define IDLE_SHARE_PCT		50
 
@@ -76,6 +83,52 @@
  */
 #define MSR_STORM_RATE_MIN	2000
 
+/*
+ * External-interrupt exits: while a vCPU runs, every host interrupt on
+ * its pCPU forces an exit. The host's own tick is HZ of them a second
+ * (Debian: HZ=250; 1000 is the highest HZ any kernel is built with), so
+ * a busy vCPU alone on its pCPU legitimately takes up to about HZ/s.
+ * 1000/s is 4x Debian's tick and the most any tick gives: above it, other
+ * interrupts (device IRQs, IPIs, reschedules for other tasks, timers of
+ * other tasks) land on the vCPU's pCPU (seed 003). The guest's own
+ * LAPIC timer is not noise: where KVM emulates it with a host hrtimer
+ * (AMD without AVIC, Intel without the preemption timer), each timer
+ * the guest programs fires at most one host interrupt, so as many
+ * exits as the vCPU made timer writes are left out first.
+ */
+#define INTR_RATE_MIN		1000
+
+/*
+ * Halt polling: KVM polls up to halt_poll_ns (200 us by default) before
+ * it sleeps. Reported when the polls that fail cost >= 50 ms of host CPU
+ * per second (5% of a CPU: a failed poll of the whole default window on
+ * every tick of HZ=250, 250 x 200 us) and fail more often than they
+ * succeed: KVM's grow/shrink rule keeps polling worthwhile only when most
+ * wake-ups come within the window; failing more than half the time means
+ * the wake-ups come just after it and the window keeps moving.
+ */
+#define HALT_WASTE_MIN_NS_PER_S	50000000ULL
+
+/*
+ * Preemption: the vCPU thread was runnable but not running (LOAD after a
+ * KVMW_PUT_PREEMPTED put: off_ns) for >= 10% of the window. A vCPU on a
+ * pCPU of its own loses only what kernel threads and interrupts take
+ * there, far below 1%; at 10% the guest loses a tenth of its CPU to
+ * other host tasks and sees it as steal time.
+ */
+#define STALL_SHARE_PCT		10
+
+/*
+ * Dirty rate: pre-copy migration sends dirtied pages (4 KiB: x86's dirty
+ * log granularity) at the link's bandwidth; when the guest dirties
+ * pages at least as fast as they are sent, every pass re-dirties as
+ * much as it sends, the remainder never fits QEMU's downtime-limit
+ * (300 ms by default) and migration never converges. So: pages/s x 4096
+ * >= bandwidth. The bandwidth is the operator's link (--migration-
+ * bandwidth), QEMU's default max-bandwidth (128 MiB/s) if not given.
+ */
+#define DIRTY_PAGE_SIZE		4096ULL
+
 /* xAPIC timer initial count register, at the default APIC base. */
 #define XAPIC_TMICT_GPA		0xfee00380ULL
 #define X2APIC_TMICT		0x838
@@ -90,6 +143,14 @@ const char *kvmw_finding_kind_name(enum kvmw_finding_kind k)
 		return "clock-ioport-storm";
 	case KVMW_FIND_MSR_STORM:
 		return "msr-write-storm";
+	case KVMW_FIND_INTR_NOISE:
+		return "interrupt-noise";
+	case KVMW_FIND_HALT_POLL:
+		return "halt-poll-waste";
+	case KVMW_FIND_PREEMPTION:
+		return "vcpu-preemption";
+	case KVMW_FIND_DIRTY_RATE:
+		return "dirty-rate";
 	}
 	return "unknown";
 }
@@ -256,26 +317,111 @@ static void finding_init(struct kvmw_finding *f, enum kvmw_finding_kind k,
 	f->kind = k;
 	f->vm = vm;
 	f->vcpu = v;
+	if (!s)
+		return;
 	f->vcpu_exits = s->exits;
 	f->vcpu_ns = s->ns;
 	f->hlt_count = s->hlt_count;
 	f->hlt_ns = s->hlt_ns;
 }
 
+/* The exit row of reason @code (no breakdown), summed. */
+static void exit_rows(const struct kvmw_snap_vcpu *v, u32 code,
+		      struct kvmw_finding *f)
+{
+	size_t i;
+
+	for (i = 0; i < v->nr_stats; i++) {
+		const struct kvmw_rec_stat *r = &v->stats[i].rec;
+
+		if (r->kind == KVMW_STAT_EXIT && r->sub == KVMW_SUB_NONE &&
+		    r->code == code) {
+			f->count += r->count;
+			f->total_ns += r->total_ns;
+		}
+	}
+}
+
+/* The event kinds of one vCPU: halt-poll-waste, vcpu-preemption. */
+static int diagnose_events(struct kvmw_findings *out, size_t *cap, size_t vm,
+			   const struct kvmw_snap_vcpu *v,
+			   const struct vcpu_sums *s,
+			   const struct kvmw_docagg_vcpu *e)
+{
+	u64 w = out->window_ns;
+	struct kvmw_finding f;
+	int ret;
+
+	if (!e)
+		return 0;
+	/* halt-poll-waste: cost = the time polled in vain */
+	if ((unsigned __int128)e->poll_fail_ns * NSEC_PER_SEC >=
+	    (unsigned __int128)HALT_WASTE_MIN_NS_PER_S * w &&
+	    e->poll_fail > e->polled) {
+		finding_init(&f, KVMW_FIND_HALT_POLL, vm, v, s);
+		f.ev = e;
+		f.count = e->poll_fail;
+		f.total_ns = e->poll_fail_ns;
+		ret = push(out, &f, cap);
+		if (ret)
+			return ret;
+	}
+	/* vcpu-preemption: cost 0, the stall is the evidence */
+	if ((unsigned __int128)e->stall_ns * 100 >=
+	    (unsigned __int128)w * STALL_SHARE_PCT && e->preempted) {
+		finding_init(&f, KVMW_FIND_PREEMPTION, vm, v, s);
+		f.ev = e;
+		f.count = e->preempted;
+		ret = push(out, &f, cap);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* dirty-rate, per VM: pages/s x 4 KiB against the migration link. */
+static int diagnose_dirty(struct kvmw_findings *out, size_t *cap, size_t vm,
+			  const struct kvmw_snap_vm *m,
+			  const struct kvmw_docagg *agg)
+{
+	struct kvmw_finding f;
+	size_t i;
+
+	finding_init(&f, KVMW_FIND_DIRTY_RATE, vm, NULL, NULL);
+	for (i = 0; i < agg->nr; i++) {
+		const struct kvmw_docagg_vcpu *e = &agg->v[i];
+
+		if (e->vm != m->rec.serial || !e->dirty)
+			continue;
+		f.dirty_pages += e->dirty;
+		if (e->vcpu_id == KVMW_EV_NO_VCPU)
+			f.dirty_vmm += e->dirty;
+	}
+	f.count = f.dirty_pages;
+	if (!f.dirty_pages ||
+	    (unsigned __int128)f.dirty_pages * DIRTY_PAGE_SIZE * NSEC_PER_SEC <
+	    (unsigned __int128)out->migration_bw * out->window_ns)
+		return 0;
+	return push(out, &f, cap);
+}
+
 static int diagnose_vcpu(struct kvmw_findings *out, size_t *cap, size_t vm,
-			 const struct kvmw_snap_vcpu *v)
+			 const struct kvmw_snap_vcpu *v,
+			 const struct kvmw_docagg_vcpu *e)
 {
 	bool svm = v->rec.isa == KVMW_ISA_SVM;
 	u64 w = out->window_ns;
-	struct kvmw_finding tick, clk, msr;
+	struct kvmw_finding tick, clk, msr, intr;
 	struct vcpu_sums s;
 	bool idle, ticking = false;
+	u64 own;
 	size_t i;
 	int ret;
 
 	vcpu_sums(v, &s);
-	idle = (unsigned __int128)s.hlt_ns * 100 >=
-	       (unsigned __int128)w * IDLE_SHARE_PCT;
+	own = s.ns - s.hlt_ns < w ? w - (s.ns - s.hlt_ns) : 0;
+	idle = s.hlt_ns && (unsigned __int128)s.hlt_ns * 100 >=
+			   (unsigned __int128)own * IDLE_SHARE_PCT;
 
 	/* timer-tick: timer writes at HZ, paired with HLTs, while idle. */
 	finding_init(&tick, KVMW_FIND_TIMER_TICK, vm, v, &s);
@@ -326,7 +472,26 @@ static int diagnose_vcpu(struct kvmw_findings *out, size_t *cap, size_t vm,
 		if (ret)
 			return ret;
 	}
-	return 0;
+
+	/*
+	 * interrupt-noise: external-interrupt exits well above any tick,
+	 * after those the guest's timer writes (tick.count) can explain;
+	 * the cost is the handling time of the rest, pro rata.
+	 */
+	finding_init(&intr, KVMW_FIND_INTR_NOISE, vm, v, &s);
+	exit_rows(v, svm ? SVM_INTR : VMX_EXTINT, &intr);
+	intr.timer_writes = tick.count;
+	if (intr.count > tick.count &&
+	    rate_at_least(intr.count - tick.count, w, INTR_RATE_MIN)) {
+		intr.total_ns = (u64)((unsigned __int128)intr.total_ns *
+				      (intr.count - tick.count) / intr.count);
+		intr.count -= tick.count;
+		add_rips(&intr, svm ? SVM_INTR : VMX_EXTINT);
+		ret = push(out, &intr, cap);
+		if (ret)
+			return ret;
+	}
+	return diagnose_events(out, cap, vm, v, &s, e);
 }
 
 static int cmp_finding(const void *pa, const void *pb)
@@ -337,27 +502,43 @@ static int cmp_finding(const void *pa, const void *pb)
 		return a->cost_ns_per_s > b->cost_ns_per_s ? -1 : 1;
 	if (a->vm != b->vm)
 		return a->vm < b->vm ? -1 : 1;
-	if (a->vcpu->rec.vcpu_id != b->vcpu->rec.vcpu_id)
+	if (!a->vcpu || !b->vcpu) {
+		if (a->vcpu || b->vcpu)
+			return a->vcpu ? -1 : 1;	/* VM-wide last */
+	} else if (a->vcpu->rec.vcpu_id != b->vcpu->rec.vcpu_id) {
 		return a->vcpu->rec.vcpu_id < b->vcpu->rec.vcpu_id ? -1 : 1;
+	}
 	return (int)a->kind - (int)b->kind;
 }
 
 int kvmw_doctor_run(const struct kvmw_snap *s, u64 window_ns,
+		    const struct kvmw_doctor_events *ev,
 		    struct kvmw_findings *out)
 {
+	const struct kvmw_docagg *agg = ev ? ev->agg : NULL;
 	size_t i, j, cap = 0;
-	int ret;
+	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->window_ns = window_ns ? window_ns : 1;
-	for (i = 0; i < s->nr_vms; i++) {
-		for (j = 0; j < s->vms[i].nr_vcpus; j++) {
-			ret = diagnose_vcpu(out, &cap, i, &s->vms[i].vcpus[j]);
-			if (ret) {
-				kvmw_findings_free(out);
-				return ret;
-			}
+	out->migration_bw = ev && ev->migration_bw ? ev->migration_bw :
+			    KVMW_DOCTOR_MIGRATION_BW_DEFAULT;
+	for (i = 0; i < s->nr_vms && !ret; i++) {
+		const struct kvmw_snap_vm *m = &s->vms[i];
+
+		for (j = 0; j < m->nr_vcpus && !ret; j++) {
+			const struct kvmw_snap_vcpu *v = &m->vcpus[j];
+
+			ret = diagnose_vcpu(out, &cap, i, v,
+					    kvmw_docagg_find(agg, m->rec.serial,
+							     v->rec.vcpu_id));
 		}
+		if (!ret && agg)
+			ret = diagnose_dirty(out, &cap, i, m, agg);
+	}
+	if (ret) {
+		kvmw_findings_free(out);
+		return ret;
 	}
 	if (out->nr)
 		qsort(out->f, out->nr, sizeof(*out->f), cmp_finding);
@@ -443,8 +624,8 @@ static void clock_devices(const struct kvmw_finding *f, char *buf,
 	}
 }
 
-static void summary(const struct kvmw_finding *f, u64 w, char *buf,
-		    size_t len)
+static void summary(const struct kvmw_finding *f, u64 w, u64 bw,
+		    char *buf, size_t len)
 {
 	double r = rate(f->count, w);
 	char devs[96];
@@ -474,6 +655,32 @@ static void summary(const struct kvmw_finding *f, u64 w, char *buf,
 			 f->nr_keys ? (unsigned long long)f->keys[0].key : 0ULL);
 		break;
 	}
+	case KVMW_FIND_INTR_NOISE:
+		snprintf(buf, len,
+			 "%.1f external-interrupt exits/s: host interrupts beyond the tick (at most 1000/s) hit the vCPU's pCPU",
+			 r);
+		break;
+	case KVMW_FIND_HALT_POLL:
+		snprintf(buf, len,
+			 "halt polling fails: %llu of %llu halts slept after polling (%.1f halts/s), %.3f ms/s of host CPU polled in vain; window changes %.1f grows/s, %.1f shrinks/s",
+			 (unsigned long long)f->ev->poll_fail,
+			 (unsigned long long)f->ev->wakeups,
+			 rate(f->ev->wakeups, w),
+			 (double)f->cost_ns_per_s / 1e6,
+			 rate(f->ev->grows, w), rate(f->ev->shrinks, w));
+		break;
+	case KVMW_FIND_PREEMPTION:
+		snprintf(buf, len,
+			 "vCPU thread preempted %.1f times/s, runnable but not running %.1f%% of the time",
+			 r, 100.0 * (double)f->ev->stall_ns / (double)w);
+		break;
+	case KVMW_FIND_DIRTY_RATE:
+		snprintf(buf, len,
+			 "guest dirties %.1f MiB/s (%.1f pages/s), %.2fx the migration link's %.1f MiB/s: pre-copy migration cannot converge",
+			 r * DIRTY_PAGE_SIZE / 1048576.0, r,
+			 r * DIRTY_PAGE_SIZE / (double)bw,
+			 (double)bw / 1048576.0);
+		break;
 	}
 }
 
@@ -541,6 +748,43 @@ static const char *advice(const struct kvmw_finding *f)
 		       "writer at the guest RIPs below (a driver polling a power or "
 		       "performance MSR); for Windows enable the Hyper-V "
 		       "enlightenments hv-time, hv-synic, hv-stimer, hv-vapic.";
+	case KVMW_FIND_INTR_NOISE:
+		return "Host interrupts (device IRQs, IPIs, other tasks' timers and "
+		       "wake-ups) land on the host CPU this vCPU runs on. Pin each vCPU "
+		       "thread to a host CPU of its own (libvirt <cputune><vcpupin "
+		       "vcpu='N' cpuset='C'/>, emulatorpin and iothreadpin on other "
+		       "CPUs; taskset -p), keep other work off those CPUs (isolcpus= or "
+		       "a cpuset partition, nohz_full= and rcu_nocbs=) and move device "
+		       "interrupts away (/proc/irq/*/smp_affinity_list, irqbalance "
+		       "IRQBALANCE_BANNED_CPULIST). Seed 003: pinning cut "
+		       "EXTERNAL_INTERRUPT from 4.11% to 0.35% of exits.";
+	case KVMW_FIND_HALT_POLL:
+		return "The vCPU's wake-ups come just after KVM's halt-polling window: "
+		       "KVM polls, burning host CPU, then sleeps anyway, and its "
+		       "grow/shrink rule keeps moving the window. On a host short of "
+		       "CPU shorten or disable polling: kvm.halt_poll_ns "
+		       "(/sys/module/kvm/parameters/halt_poll_ns, 0 disables it; per "
+		       "VM: KVM_CAP_HALT_POLL), or halt_poll_ns_shrink=0 so a long "
+		       "halt resets the window. Where the guest's wake-up latency "
+		       "matters, let it poll itself (Linux cpuidle-haltpoll, "
+		       "guest_halt_poll_ns).";
+	case KVMW_FIND_PREEMPTION:
+		return "Other host tasks share this vCPU's host CPU and preempt it: "
+		       "the guest sees the time as steal. Pin vCPU threads to host CPUs "
+		       "nothing else runs on (libvirt <vcpupin>, emulatorpin for "
+		       "QEMU's other threads, isolcpus= or a cpuset partition), do not "
+		       "overcommit vCPUs on those CPUs, and give latency-sensitive "
+		       "guests' vCPU threads a real-time policy (libvirt <vcpusched "
+		       "scheduler='fifo'/>) only on such dedicated CPUs (seed 003).";
+	case KVMW_FIND_DIRTY_RATE:
+		return "At this dirty rate pre-copy live migration over the link never "
+		       "converges: each pass re-dirties as much as it sends, so the "
+		       "rest never fits QEMU's downtime-limit (300 ms by default). "
+		       "Raise the bandwidth (migrate-set-parameters max-bandwidth, "
+		       "virsh migrate-setspeed), turn on auto-converge or dirty-limit "
+		       "(they throttle the vCPUs), switch to post-copy "
+		       "(postcopy-ram), or migrate when the guest writes less. Give "
+		       "doctor your link with --migration-bandwidth.";
 	}
 	return "";
 }
@@ -553,6 +797,73 @@ static double share(u64 part, u64 whole)
 static const char *vm_name(const char *const *names, size_t i)
 {
 	return names ? names[i] : NULL;
+}
+
+static bool is_event_kind(enum kvmw_finding_kind k)
+{
+	return k == KVMW_FIND_HALT_POLL || k == KVMW_FIND_PREEMPTION ||
+	       k == KVMW_FIND_DIRTY_RATE;
+}
+
+/* The pCPUs of @mask as "0,1,5", or "-" if none. */
+static void pcpu_list(u64 mask, char *buf, size_t len)
+{
+	size_t n = 0;
+	unsigned int c;
+
+	snprintf(buf, len, "-");
+	for (c = 0; c < 64; c++)
+		if (mask & (1ULL << c))
+			n += snprintf(buf + n, n < len ? len - n : 0, "%s%u",
+				      n ? "," : "", c);
+}
+
+static void event_text(FILE *out, const struct kvmw_finding *f,
+		       const struct kvmw_findings *fs)
+{
+	const struct kvmw_docagg_vcpu *e = f->ev;
+	u64 w = fs->window_ns;
+	char cpus[200];
+
+	switch (f->kind) {
+	case KVMW_FIND_HALT_POLL:
+		fprintf(out, "   cost: %.3f ms of host CPU per second polling in vain (%llu failed polls)\n",
+			(double)f->cost_ns_per_s / 1e6,
+			(unsigned long long)e->poll_fail);
+		fprintf(out, "   halts: %.1f/s, %llu caught by polling (%.1f%%), %llu slept after polling, %llu spurious\n",
+			rate(e->wakeups, w), (unsigned long long)e->polled,
+			100.0 * share(e->polled, e->wakeups),
+			(unsigned long long)e->poll_fail,
+			(unsigned long long)e->invalid);
+		fprintf(out, "   poll window: %llu grows, %llu shrinks (%.1f changes/s), last %.1f us\n",
+			(unsigned long long)e->grows,
+			(unsigned long long)e->shrinks,
+			rate(e->grows + e->shrinks, w),
+			e->window_known ? e->window_ns / 1e3 : 0.0);
+		break;
+	case KVMW_FIND_PREEMPTION:
+		pcpu_list(e->pcpus, cpus, sizeof(cpus));
+		fprintf(out, "   cost: no host CPU counted: the stall is guest-visible time (steal), %.3f ms per second\n",
+			rate(e->stall_ns, w) / 1e6);
+		fprintf(out, "   preempted: %llu times, %.3f ms each on average, longest %.3f ms; pCPUs %s, %llu migrations\n",
+			(unsigned long long)e->preempted,
+			e->preempted ? (double)e->stall_ns /
+				       (double)e->preempted / 1e6 : 0.0,
+			(double)e->max_stall_ns / 1e6, cpus,
+			(unsigned long long)e->migrations);
+		break;
+	case KVMW_FIND_DIRTY_RATE:
+		fprintf(out, "   cost: no host CPU counted: the cost is a migration that cannot converge\n");
+		fprintf(out, "   dirtied: %llu pages (%llu by vCPUs, %llu by the VMM), %.1f MiB/s against %.1f MiB/s\n",
+			(unsigned long long)f->dirty_pages,
+			(unsigned long long)(f->dirty_pages - f->dirty_vmm),
+			(unsigned long long)f->dirty_vmm,
+			rate(f->dirty_pages, w) * DIRTY_PAGE_SIZE / 1048576.0,
+			(double)fs->migration_bw / 1048576.0);
+		break;
+	default:
+		break;
+	}
 }
 
 void kvmw_doctor_text(FILE *out, const struct kvmw_snap *s,
@@ -574,11 +885,19 @@ void kvmw_doctor_text(FILE *out, const struct kvmw_snap *s,
 		const struct kvmw_snap_vm *vm = &s->vms[f->vm];
 		const char *name = vm_name(vm_names, f->vm);
 
-		summary(f, w, buf, sizeof(buf));
-		fprintf(out, "%s%zu. %s: VM %s%s%s%s vCPU %u: %s\n",
+		summary(f, w, fs->migration_bw, buf, sizeof(buf));
+		fprintf(out, "%s%zu. %s: VM %s%s%s%s",
 			i ? "\n" : "", i + 1, kvmw_finding_kind_name(f->kind),
 			vm->rec.id, name ? " (" : "", name ? name : "",
-			name ? ")" : "", f->vcpu->rec.vcpu_id, buf);
+			name ? ")" : "");
+		if (f->vcpu)
+			fprintf(out, " vCPU %u", f->vcpu->rec.vcpu_id);
+		fprintf(out, ": %s\n", buf);
+		if (is_event_kind(f->kind)) {
+			event_text(out, f, fs);
+			fprintf(out, "   advice: %s\n", advice(f));
+			continue;
+		}
 		fprintf(out, "   cost: %.3f ms of host CPU per second (%llu exits, %.1f%% of the vCPU's exits, %.1f%% of its exit handling time)\n",
 			(double)f->cost_ns_per_s / 1e6,
 			(unsigned long long)f->count,
@@ -598,6 +917,9 @@ void kvmw_doctor_text(FILE *out, const struct kvmw_snap *s,
 		if (f->keys_other)
 			fprintf(out, "   other keys: %.1f/s\n",
 				rate(f->keys_other, w));
+		if (f->kind == KVMW_FIND_INTR_NOISE)
+			fprintf(out, "   left out: %.1f/s, as many as the guest's timer writes\n",
+				rate(f->timer_writes, w));
 		if (f->kind != KVMW_FIND_CLOCK_IOPORT)
 			fprintf(out, "   hlt: %.1f/s, halted %.1f%% of the window\n",
 				rate(f->hlt_count, w),
@@ -675,6 +997,10 @@ static void json_evidence(struct kvmw_json *j, const struct kvmw_finding *f,
 	kvmw_json_array_end(j);
 	kvmw_json_key(j, "other_keys");
 	kvmw_json_u64(j, f->keys_other);
+	if (f->kind == KVMW_FIND_INTR_NOISE) {
+		kvmw_json_key(j, "timer_writes");
+		kvmw_json_u64(j, f->timer_writes);
+	}
 	kvmw_json_key(j, "hlt_per_s");
 	kvmw_json_double(j, rate(f->hlt_count, w), 1);
 	kvmw_json_key(j, "halted_share");
@@ -690,6 +1016,82 @@ static void json_evidence(struct kvmw_json *j, const struct kvmw_finding *f,
 		kvmw_json_object_end(j);
 	}
 	kvmw_json_array_end(j);
+	kvmw_json_object_end(j);
+}
+
+static void jkey_u64(struct kvmw_json *j, const char *k, u64 v)
+{
+	kvmw_json_key(j, k);
+	kvmw_json_u64(j, v);
+}
+
+static void jkey_double(struct kvmw_json *j, const char *k, double v,
+			int prec)
+{
+	kvmw_json_key(j, k);
+	kvmw_json_double(j, v, prec);
+}
+
+static void json_event_evidence(struct kvmw_json *j,
+				const struct kvmw_finding *f,
+				const struct kvmw_findings *fs)
+{
+	const struct kvmw_docagg_vcpu *e = f->ev;
+	u64 w = fs->window_ns;
+	unsigned int c;
+
+	kvmw_json_object_begin(j);
+	jkey_double(j, "window_s", (double)w / 1e9, 3);
+	switch (f->kind) {
+	case KVMW_FIND_HALT_POLL:
+		jkey_u64(j, "halts", e->wakeups);
+		jkey_double(j, "halts_per_s", rate(e->wakeups, w), 1);
+		jkey_u64(j, "polled", e->polled);
+		jkey_u64(j, "failed_polls", e->poll_fail);
+		jkey_u64(j, "failed_poll_ns", e->poll_fail_ns);
+		jkey_u64(j, "spurious", e->invalid);
+		jkey_u64(j, "grows", e->grows);
+		jkey_u64(j, "shrinks", e->shrinks);
+		jkey_double(j, "changes_per_s", rate(e->grows + e->shrinks, w),
+			    1);
+		kvmw_json_key(j, "last_window_ns");
+		if (e->window_known)
+			kvmw_json_u64(j, e->window_ns);
+		else
+			kvmw_json_null(j);
+		break;
+	case KVMW_FIND_PREEMPTION:
+		jkey_u64(j, "preemptions", e->preempted);
+		jkey_double(j, "preemptions_per_s", rate(e->preempted, w), 1);
+		jkey_u64(j, "stall_ns", e->stall_ns);
+		jkey_u64(j, "stall_ns_per_s",
+			 (u64)((unsigned __int128)e->stall_ns * NSEC_PER_SEC /
+			       w));
+		jkey_double(j, "stall_share", share(e->stall_ns, w), 3);
+		jkey_u64(j, "max_stall_ns", e->max_stall_ns);
+		kvmw_json_key(j, "pcpus");
+		kvmw_json_array_begin(j);
+		for (c = 0; c < 64; c++)
+			if (e->pcpus & (1ULL << c))
+				kvmw_json_u64(j, c);
+		kvmw_json_array_end(j);
+		jkey_u64(j, "migrations", e->migrations);
+		break;
+	case KVMW_FIND_DIRTY_RATE:
+		jkey_u64(j, "pages", f->dirty_pages);
+		jkey_u64(j, "pages_by_vmm", f->dirty_vmm);
+		jkey_double(j, "pages_per_s", rate(f->dirty_pages, w), 1);
+		jkey_u64(j, "bytes_per_s",
+			 (u64)((unsigned __int128)f->dirty_pages *
+			       DIRTY_PAGE_SIZE * NSEC_PER_SEC / w));
+		jkey_u64(j, "migration_bandwidth_bytes_per_s",
+			 fs->migration_bw);
+		jkey_double(j, "ratio", rate(f->dirty_pages, w) *
+			    DIRTY_PAGE_SIZE / (double)fs->migration_bw, 3);
+		break;
+	default:
+		break;
+	}
 	kvmw_json_object_end(j);
 }
 
@@ -723,14 +1125,20 @@ int kvmw_doctor_json(FILE *out, const struct kvmw_snap *s,
 		else
 			kvmw_json_null(&j);
 		kvmw_json_key(&j, "vcpu");
-		kvmw_json_u64(&j, f->vcpu->rec.vcpu_id);
+		if (f->vcpu)
+			kvmw_json_u64(&j, f->vcpu->rec.vcpu_id);
+		else
+			kvmw_json_null(&j);
 		kvmw_json_key(&j, "kind");
 		kvmw_json_string(&j, kvmw_finding_kind_name(f->kind));
 		kvmw_json_key(&j, "summary");
-		summary(f, fs->window_ns, buf, sizeof(buf));
+		summary(f, fs->window_ns, fs->migration_bw, buf, sizeof(buf));
 		kvmw_json_string(&j, buf);
 		kvmw_json_key(&j, "evidence");
-		json_evidence(&j, f, fs->window_ns);
+		if (is_event_kind(f->kind))
+			json_event_evidence(&j, f, fs);
+		else
+			json_evidence(&j, f, fs->window_ns);
 		kvmw_json_key(&j, "advice");
 		kvmw_json_string(&j, advice(f));
 		kvmw_json_key(&j, "cost_ns_per_s");

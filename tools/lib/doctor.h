@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 
+#include "docagg.h"
 #include "snapshot.h"
 #include "types.h"
 
@@ -19,7 +20,14 @@ enum kvmw_finding_kind {
 	KVMW_FIND_TIMER_TICK,		/* "timer-tick" */
 	KVMW_FIND_CLOCK_IOPORT,		/* "clock-ioport-storm" */
 	KVMW_FIND_MSR_STORM,		/* "msr-write-storm" */
+	KVMW_FIND_INTR_NOISE,		/* "interrupt-noise" */
+	KVMW_FIND_HALT_POLL,		/* "halt-poll-waste" (HALT events) */
+	KVMW_FIND_PREEMPTION,		/* "vcpu-preemption" (SCHED events) */
+	KVMW_FIND_DIRTY_RATE,		/* "dirty-rate" (DIRTY events), per VM */
 };
+
+/* QEMU's default migration max-bandwidth: MAX_THROTTLE, 128 MiB/s. */
+#define KVMW_DOCTOR_MIGRATION_BW_DEFAULT	(128ULL << 20)
 
 #define KVMW_FIND_MAX_KEYS	4
 #define KVMW_FIND_MAX_RIPS	3
@@ -34,8 +42,15 @@ struct kvmw_find_key {
 struct kvmw_finding {
 	enum kvmw_finding_kind kind;
 	size_t vm;				/* index in the snapshot */
-	const struct kvmw_snap_vcpu *vcpu;
+	const struct kvmw_snap_vcpu *vcpu;	/* NULL: the whole VM */
+	/* halt-poll-waste, vcpu-preemption: the vCPU's event sums */
+	const struct kvmw_docagg_vcpu *ev;
+	/* interrupt-noise: the vCPU's timer writes, left out of count */
+	u64 timer_writes;
+	/* dirty-rate: pages dirtied by vCPUs and by the VMM (no vCPU) */
+	u64 dirty_pages, dirty_vmm;
 	u64 count, total_ns;			/* the exits it covers */
+	/* (interrupt-noise: those beyond the timer writes, pro rata) */
 	u64 cost_ns_per_s;			/* total_ns / window */
 	u64 vcpu_exits, vcpu_ns;		/* all the vCPU's exits */
 	u64 hlt_count, hlt_ns;			/* the vCPU's HLT exits */
@@ -51,18 +66,31 @@ struct kvmw_findings {
 	struct kvmw_finding *f;
 	size_t nr;
 	u64 window_ns;
+	u64 migration_bw;			/* bytes/s */
+};
+
+/* The event side of a window: NULL for statistics only. */
+struct kvmw_doctor_events {
+	/* HALT, SCHED and DIRTY records of the same VMs and window */
+	const struct kvmw_docagg *agg;
+	/* the migration link, bytes/s; 0: KVMW_DOCTOR_MIGRATION_BW_DEFAULT */
+	u64 migration_bw;
 };
 
 /*
- * The findings of @s (statistics of a window of @window_ns, > 0), ranked
- * by cost_ns_per_s, descending (ties: VM, vCPU, kind). Returns 0 or
- * -ENOMEM. @out points into @s: free it first.
+ * The findings of @s (statistics of a window of @window_ns, > 0) and,
+ * if @ev is not NULL, of the events of the same window, ranked by
+ * cost_ns_per_s, descending (ties: VM, vCPU, VM-wide after vCPUs, kind).
+ * Without @ev only the statistics' kinds (timer-tick,
+ * clock-ioport-storm, msr-write-storm, interrupt-noise) can be found.
+ * Returns 0 or -ENOMEM. @out points into @s and @ev: free it first.
  */
 int kvmw_doctor_run(const struct kvmw_snap *s, u64 window_ns,
+		    const struct kvmw_doctor_events *ev,
 		    struct kvmw_findings *out);
 void kvmw_findings_free(struct kvmw_findings *out);
 
-/* "timer-tick", "clock-ioport-storm", "msr-write-storm". */
+/* "timer-tick", "clock-ioport-storm", ... */
 const char *kvmw_finding_kind_name(enum kvmw_finding_kind k);
 
 /*

@@ -549,7 +549,11 @@ static void fill_vcpu_rec(struct kvmw_rec_vcpu *r,
 {
 	memset(r, 0, sizeof(*r));
 	r->hdr.type = KVMW_REC_VCPU;
-	r->hdr.len = sizeof(*r);
+	/*
+	 * Events carry no guest or VMM time: the size of a record without
+	 * guest_ns and user_ns says they are unknown, not zero.
+	 */
+	r->hdr.len = KVMW_REC_VCPU_SIZE_VER0;
 	r->vcpu_id = v->vcpu_id;
 	r->tid = v->tid;
 	r->isa = v->isa;
@@ -692,6 +696,7 @@ int kvmw_evagg_snap(const struct kvmw_evagg *a,
 				continue;
 			svc = &sv->vcpus[sv->nr_vcpus++];
 			fill_vcpu_rec(&svc->rec, v);
+			svc->rec_len = svc->rec.hdr.len;
 			of[vcpus[j]] = svc;
 		}
 		out->hdr.nr_vcpus += (u32)cnt;

@@ -58,10 +58,15 @@ const struct kvmw_key_name kvmw_ioport_names[] = {
 	ONE(0x510, "FW_CFG_CTL"),
 	ONE(0x511, "FW_CFG_DATA"),
 	RANGE(0x514, 0x51b, "FW_CFG_DMA"),
-	/* q35 (ICH9 LPC) ACPI PM block at 0x600 */
-	RANGE(0x600, 0x603, "ACPI_PM1_EVT_Q35"),
-	RANGE(0x604, 0x605, "ACPI_PM1_CNT_Q35"),
-	RANGE(0x608, 0x60b, "ACPI_PM_TMR_Q35"),
+	/*
+	 * The ACPI PM block where QEMU's firmware puts it today, on both
+	 * machine types: i440fx (PIIX4 PM) and q35 (ICH9 LPC). The real
+	 * Linux guests of "make demo" (QEMU 7.2, -M pc) read their
+	 * acpi_pm clocksource at 0x608.
+	 */
+	RANGE(0x600, 0x603, "ACPI_PM1_EVT"),
+	RANGE(0x604, 0x605, "ACPI_PM1_CNT"),
+	RANGE(0x608, 0x60b, "ACPI_PM_TMR"),
 	RANGE(0x620, 0x62f, "ACPI_GPE0_Q35"),
 	ONE(0xcf8, "PCI_CONFIG_ADDR"),
 	ONE(0xcf9, "RESET_CONTROL"),
@@ -70,10 +75,13 @@ const struct kvmw_key_name kvmw_ioport_names[] = {
 	RANGE(0xae00, 0xae13, "PCI_HOTPLUG_I440FX"),
 	RANGE(0xaf00, 0xaf1f, "CPU_HOTPLUG"),
 	RANGE(0xafe0, 0xafe3, "ACPI_GPE0_I440FX"),
-	/* i440fx (PIIX4) ACPI PM block at 0xb000 */
-	RANGE(0xb000, 0xb003, "ACPI_PM1_EVT_I440FX"),
-	RANGE(0xb004, 0xb005, "ACPI_PM1_CNT_I440FX"),
-	RANGE(0xb008, 0xb00b, "ACPI_PM_TMR_I440FX"),
+	/*
+	 * The same block at SeaBIOS's PORT_ACPI_PM_BASE (0xb000), where
+	 * older firmware and other VMMs' i440fx put it.
+	 */
+	RANGE(0xb000, 0xb003, "ACPI_PM1_EVT"),
+	RANGE(0xb004, 0xb005, "ACPI_PM1_CNT"),
+	RANGE(0xb008, 0xb00b, "ACPI_PM_TMR"),
 };
 
 const unsigned int kvmw_nr_ioport_names = ARRAY_SIZE(kvmw_ioport_names);

@@ -421,6 +421,61 @@ static void module_counters(FILE *f, const struct kvmw_counters *c)
 	}
 }
 
+/*
+ * Doctor's findings of the last window (docs/doctor.md): one gauge per
+ * finding, set to 1, and its cost in host CPU seconds per second. The
+ * labels identify the VM as elsewhere, the vCPU ("" for a VM-wide
+ * finding) and the kind.
+ */
+static void doctor_labels(FILE *f, const struct kvmw_prom_in *in,
+			  const struct kvmw_finding *d)
+{
+	const struct kvmw_snap_vm *vm = &in->doctor_snap->vms[d->vm];
+	const char *name = in->doctor_names ? in->doctor_names[d->vm] : NULL;
+	char id[sizeof(vm->rec.id) + 1];
+
+	fputs("{vm=\"", f);
+	put_label(f, vm_id(vm, id));
+	fprintf(f, "\",pid=\"%d\",name=\"", vm->rec.pid);
+	put_label(f, name ? name : "");
+	fputs("\",vcpu=\"", f);
+	if (d->vcpu)
+		fprintf(f, "%u", d->vcpu->rec.vcpu_id);
+	fprintf(f, "\",kind=\"%s\"}", kvmw_finding_kind_name(d->kind));
+}
+
+static void doctor_findings(FILE *f, const struct kvmw_prom_in *in)
+{
+	const struct kvmw_findings *fs = in->doctor;
+	size_t i;
+
+	family(f, "kvmwatch_doctor_window_seconds", "gauge",
+	       "Length of the window the doctor findings cover (the statistics between two evaluations); 0 until the first window closed.");
+	fputs("kvmwatch_doctor_window_seconds ", f);
+	put_seconds(f, fs->window_ns);
+	fputc('\n', f);
+	family(f, "kvmwatch_doctor_finding", "gauge",
+	       "A kvmwatch doctor finding of the last window (statistics kinds; docs/doctor.md): 1 while present.");
+	for (i = 0; i < fs->nr; i++) {
+		if (vm_skipped(&in->doctor_snap->vms[fs->f[i].vm]))
+			continue;
+		fputs("kvmwatch_doctor_finding", f);
+		doctor_labels(f, in, &fs->f[i]);
+		fputs(" 1\n", f);
+	}
+	family(f, "kvmwatch_doctor_cost_seconds_per_second", "gauge",
+	       "Host CPU time the finding's cause costs per second of the window (doctor's cost_ns_per_s / 1e9).");
+	for (i = 0; i < fs->nr; i++) {
+		if (vm_skipped(&in->doctor_snap->vms[fs->f[i].vm]))
+			continue;
+		fputs("kvmwatch_doctor_cost_seconds_per_second", f);
+		doctor_labels(f, in, &fs->f[i]);
+		fputc(' ', f);
+		put_seconds(f, fs->f[i].cost_ns_per_s);
+		fputc('\n', f);
+	}
+}
+
 int kvmw_prom_write(FILE *f, const struct kvmw_prom_in *in)
 {
 	size_t i;
@@ -433,6 +488,8 @@ int kvmw_prom_write(FILE *f, const struct kvmw_prom_in *in)
 	vm_info(f, in);
 	if (in->counters)
 		module_counters(f, in->counters);
+	if (in->doctor && in->doctor_snap)
+		doctor_findings(f, in);
 	if (in->scrape_seconds >= 0) {
 		family(f, "kvmwatch_scrape_duration_seconds", "gauge",
 		       "Time taken to read the module for this exposition.");

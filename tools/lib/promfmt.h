@@ -12,6 +12,7 @@
 
 #include <linux/kvmwatch.h>
 
+#include "doctor.h"
 #include "snapshot.h"
 #include "types.h"
 
@@ -24,6 +25,15 @@ struct kvmw_prom_in {
 	const struct kvmw_counters *counters;
 	/* kvmwatch_scrape_duration_seconds; left out when negative. */
 	double scrape_seconds;
+	/*
+	 * The kvmwatch_doctor_* families, or NULL to leave them out:
+	 * findings of the statistics kinds over the last window
+	 * (doctor->window_ns; 0 before the first window closed, with no
+	 * findings) of @doctor_snap, with @doctor_names one per VM of it.
+	 */
+	const struct kvmw_findings *doctor;
+	const struct kvmw_snap *doctor_snap;
+	const char *const *doctor_names;
 };
 
 /* Write the exposition to @f. 0, or -1 if writing failed. */

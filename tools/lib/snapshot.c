@@ -23,14 +23,21 @@
 
 /* Sizes of the first version of each record: shorter ones are rejected. */
 #define REC_VM_VER0	sizeof(struct kvmw_rec_vm)
-#define REC_VCPU_VER0	sizeof(struct kvmw_rec_vcpu)
+#define REC_VCPU_VER0	KVMW_REC_VCPU_SIZE_VER0
 #define REC_STAT_VER0	sizeof(struct kvmw_rec_stat)
 #define REC_RIP_VER0	sizeof(struct kvmw_rec_rip)
+#define REC_KVM_VER0	sizeof(struct kvmw_rec_kvm)
+
+_Static_assert(offsetof(struct kvmw_rec_vcpu, guest_ns) ==
+	       KVMW_REC_VCPU_SIZE_VER0, "rec_vcpu VER0 size");
+_Static_assert(sizeof(struct kvmw_rec_vcpu) == KVMW_REC_VCPU_SIZE_VER1,
+	       "rec_vcpu VER1 size");
 
 _Static_assert(sizeof(struct kvmw_rec_vm) % 8 == 0, "rec_vm not 8-aligned");
 _Static_assert(sizeof(struct kvmw_rec_vcpu) % 8 == 0, "rec_vcpu not 8-aligned");
 _Static_assert(sizeof(struct kvmw_rec_stat) % 8 == 0, "rec_stat not 8-aligned");
 _Static_assert(sizeof(struct kvmw_rec_rip) % 8 == 0, "rec_rip not 8-aligned");
+_Static_assert(sizeof(struct kvmw_rec_kvm) % 8 == 0, "rec_kvm not 8-aligned");
 
 struct walk {
 	const unsigned char *p;
@@ -128,12 +135,29 @@ static void copy_stat(struct kvmw_snap_stat *dst, const struct kvmw_rec *r)
 		dst->rec.nr_buckets = KVMW_HIST_BUCKETS;
 }
 
+/*
+ * KVM's values: as many as both sides know. The values start right after
+ * the record's first version (checked: @nr of them fit the record).
+ */
+static void copy_kvm(struct kvmw_snap_vcpu *v, const struct kvmw_rec *r)
+{
+	struct kvmw_rec_kvm k;
+	u32 i;
+
+	memcpy(&k, r, sizeof(k));
+	v->nr_kvm = k.nr < KVMW_KVM_NR ? k.nr : KVMW_KVM_NR;
+	memset(v->kvm, 0, sizeof(v->kvm));
+	for (i = 0; i < v->nr_kvm; i++)
+		memcpy(&v->kvm[i], (const char *)r + REC_KVM_VER0 + i * 8, 8);
+}
+
 /* Where the first pass is: what the next record may be. */
 enum state {
 	ST_START,	/* nothing yet: a VM */
 	ST_VM,		/* in a VM: its vCPUs, or the next VM once complete */
 	ST_STATS,	/* in a vCPU: its stats, then rips */
 	ST_RIPS,	/* in a vCPU's rips */
+	ST_KVM,		/* after a vCPU's KVM record: nothing more of it */
 };
 
 struct counts {
@@ -180,7 +204,7 @@ static int check_stream(const void *buf, size_t len, struct counts *c)
 			if (got_vcpus == want_vcpus || got_stats != want_stats ||
 			    got_rips != want_rips)
 				return -EINVAL;
-			copy_rec(&v, sizeof(v), r);
+			memcpy(&v, r, REC_VCPU_VER0);
 			got_vcpus++;
 			want_stats = v.nr_stats;
 			want_rips = v.nr_rips;
@@ -205,6 +229,20 @@ static int check_stream(const void *buf, size_t len, struct counts *c)
 			c->rips++;
 			st = ST_RIPS;
 			break;
+		case KVMW_REC_KVM: {
+			struct kvmw_rec_kvm k;
+
+			/* One per vCPU, after all its stats and rips. */
+			if (rlen < REC_KVM_VER0 ||
+			    (st != ST_STATS && st != ST_RIPS) ||
+			    got_stats != want_stats || got_rips != want_rips)
+				return -EINVAL;
+			memcpy(&k, r, sizeof(k));
+			if (k.nr > (rlen - REC_KVM_VER0) / 8)
+				return -EINVAL;
+			st = ST_KVM;
+			break;
+		}
 		default:
 			/* A newer kernel's record: skipped, length checked. */
 			break;
@@ -277,6 +315,7 @@ int kvmw_snap_parse(const void *buf, size_t len, struct kvmw_snap *out)
 		case KVMW_REC_VCPU:
 			vcpu = &vm->vcpus[vm->nr_vcpus++];
 			copy_rec(&vcpu->rec, sizeof(vcpu->rec), r);
+			vcpu->rec_len = rec_len(r);
 			vcpu->stats = zalloc(vcpu->rec.nr_stats,
 					     sizeof(*vcpu->stats));
 			vcpu->rips = zalloc(vcpu->rec.nr_rips,
@@ -290,6 +329,9 @@ int kvmw_snap_parse(const void *buf, size_t len, struct kvmw_snap *out)
 		case KVMW_REC_RIP:
 			copy_rec(&vcpu->rips[vcpu->nr_rips++],
 				 sizeof(*vcpu->rips), r);
+			break;
+		case KVMW_REC_KVM:
+			copy_kvm(vcpu, r);
 			break;
 		}
 	}

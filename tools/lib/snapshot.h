@@ -17,12 +17,23 @@ struct kvmw_snap_stat {
 	u64 hist[KVMW_HIST_BUCKETS];
 };
 
+/*
+ * @rec: the vCPU record as far as this tool knows it; fields a shorter
+ * (older) record lacks are 0, e.g. guest_ns and user_ns before
+ * KVMW_REC_VCPU_SIZE_VER1: @rec_len says which.
+ * @kvm: KVM's own statistics (KVMW_REC_KVM, KVMW_SNAP_KVM), by enum
+ * kvmw_kvm_stat; the first @nr_kvm are valid (0 when there was no such
+ * record or it had no values; at most KVMW_KVM_NR).
+ */
 struct kvmw_snap_vcpu {
 	struct kvmw_rec_vcpu rec;
 	struct kvmw_snap_stat *stats;
 	size_t nr_stats;
 	struct kvmw_rec_rip *rips;
 	size_t nr_rips;
+	u32 rec_len;
+	u64 kvm[KVMW_KVM_NR];
+	unsigned int nr_kvm;
 };
 
 struct kvmw_snap_vm {

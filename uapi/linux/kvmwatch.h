@@ -191,6 +191,32 @@ struct kvmw_counters {
  * always_on=1). Exits that happen while nothing is enabled are not seen.
  * A consumer's KVMW_IOC_RESET records a baseline that its later snapshots
  * subtract; it changes nothing that other consumers see.
+ *
+ * Host CPU time of a vCPU
+ * -----------------------
+ * The exit probes also split a vCPU's time in KVM_RUN, all timed with the
+ * same clock as the exits' handling times (the CPU's local clock):
+ *
+ *   guest_ns   kvm_entry to the next kvm_exit: inside the guest.
+ *   sum(total_ns) of the exit rows (sub == 0): kvm_exit to the next
+ *              kvm_entry, everything outside the guest, of which:
+ *   user_ns    out in the VMM: from KVM_RUN's return to userspace
+ *              (kvm_userspace_exit) to the next kvm_entry, so it also
+ *              holds the kernel's re-entry path (the next KVM_RUN up to
+ *              VMRUN/VMLAUNCH). Counted only inside a timed exit: a
+ *              return with no open exit (user_without_exit) is not.
+ *   halted     KVM's halt_wait_ns + halt_poll_success_ns +
+ *              halt_poll_fail_ns (struct kvmw_rec_kvm below).
+ *   exit handling in the kernel
+ *            = sum(total_ns) - user_ns - halted,
+ *              over a window in which statistics stayed enabled (KVM
+ *              counts halted time always, kvmwatch only while enabled).
+ *
+ * guest_ns + sum(total_ns) is the time from the first entry to the last
+ * exit that statistics saw. Untimed: the way into the first entry, the
+ * way out after the last exit (an exit never followed by an entry is
+ * "unfinished"), and intervals whose end clock reads before their start
+ * (6.1 SVM: kvm_exit may run on another CPU than its entry).
  */
 
 #define KVMW_ISA_VMX		1	/* as KVM's trace.h KVM_ISA_VMX */
@@ -218,13 +244,16 @@ struct kvmw_counters {
  * bytes of a record they know, so records grow like structures do.
  *
  * Order: a KVMW_REC_VM record, then for each of its vCPUs a KVMW_REC_VCPU
- * record followed by that vCPU's KVMW_REC_STAT and KVMW_REC_RIP records;
- * then the next VM.
+ * record followed by that vCPU's KVMW_REC_STAT and KVMW_REC_RIP records
+ * and, with KVMW_SNAP_KVM, one KVMW_REC_KVM record (not counted in
+ * @nr_stats or @nr_rips); then the next VM. A module that does not know
+ * KVMW_SNAP_KVM fails the snapshot with EINVAL (unknown flag).
  */
 #define KVMW_REC_VM		1
 #define KVMW_REC_VCPU		2
 #define KVMW_REC_STAT		3
 #define KVMW_REC_RIP		4
+#define KVMW_REC_KVM		5
 
 struct kvmw_rec {
 	__u16 type;
@@ -294,6 +323,11 @@ struct kvmw_rec_vm {
  * @dropped_reasons:	exits of a reason that found no row
  * @dropped_keys:	breakdown keys that found no row, by KVMW_BD_*
  * @dropped_rips:	RIPs that found no row
+ * @guest_ns:		(since VER1) time inside the guest, kvm_entry to
+ *			the next kvm_exit ("Host CPU time" above)
+ * @user_ns:		(since VER1) of the exits' handling time, the part
+ *			out in the VMM: kvm_userspace_exit to the next
+ *			kvm_entry, the re-entry path included
  */
 struct kvmw_rec_vcpu {
 	struct kvmw_rec hdr;
@@ -317,7 +351,13 @@ struct kvmw_rec_vcpu {
 	__u64 dropped_reasons;
 	__u64 dropped_keys[KVMW_BD_NR];
 	__u64 dropped_rips;
+	/* since KVMW_REC_VCPU_SIZE_VER1 */
+	__u64 guest_ns;
+	__u64 user_ns;
 };
+
+#define KVMW_REC_VCPU_SIZE_VER0	160
+#define KVMW_REC_VCPU_SIZE_VER1	176
 
 /* struct kvmw_rec_stat.kind */
 #define KVMW_STAT_EXIT		0	/* @code: exit reason */
@@ -400,13 +440,95 @@ struct kvmw_rec_rip {
 	__u64 count;
 };
 
+/*
+ * Indexes of struct kvmw_rec_kvm.val[]: KVM's own per-vCPU statistics
+ * (struct kvm_vcpu_stat), named as KVM names them in its binary stats
+ * file descriptor (KVM_GET_STATS_FD) and in kvm_stat. The first eight are
+ * KVM's generic ones, the others x86's.
+ */
+enum kvmw_kvm_stat {
+	KVMW_KVM_HALT_SUCCESSFUL_POLL,
+	KVMW_KVM_HALT_ATTEMPTED_POLL,
+	KVMW_KVM_HALT_POLL_INVALID,
+	KVMW_KVM_HALT_WAKEUP,
+	KVMW_KVM_HALT_POLL_SUCCESS_NS,
+	KVMW_KVM_HALT_POLL_FAIL_NS,
+	KVMW_KVM_HALT_WAIT_NS,
+	KVMW_KVM_BLOCKING,		/* instant boolean: never subtracted */
+	KVMW_KVM_PF_TAKEN,
+	KVMW_KVM_PF_FIXED,
+	KVMW_KVM_PF_EMULATE,
+	KVMW_KVM_PF_SPURIOUS,
+	KVMW_KVM_PF_FAST,
+	KVMW_KVM_PF_MMIO_SPTE_CREATED,
+	KVMW_KVM_PF_GUEST,
+	KVMW_KVM_TLB_FLUSH,
+	KVMW_KVM_INVLPG,
+	KVMW_KVM_EXITS,
+	KVMW_KVM_IO_EXITS,
+	KVMW_KVM_MMIO_EXITS,
+	KVMW_KVM_SIGNAL_EXITS,
+	KVMW_KVM_IRQ_WINDOW_EXITS,
+	KVMW_KVM_NMI_WINDOW_EXITS,
+	KVMW_KVM_L1D_FLUSH,
+	KVMW_KVM_HALT_EXITS,
+	KVMW_KVM_REQUEST_IRQ_EXITS,
+	KVMW_KVM_IRQ_EXITS,
+	KVMW_KVM_HOST_STATE_RELOAD,
+	KVMW_KVM_FPU_RELOAD,
+	KVMW_KVM_INSN_EMULATION,
+	KVMW_KVM_INSN_EMULATION_FAIL,
+	KVMW_KVM_HYPERCALLS,
+	KVMW_KVM_IRQ_INJECTIONS,
+	KVMW_KVM_NMI_INJECTIONS,
+	KVMW_KVM_REQ_EVENT,
+	KVMW_KVM_NESTED_RUN,
+	KVMW_KVM_DIRECTED_YIELD_ATTEMPTED,
+	KVMW_KVM_DIRECTED_YIELD_SUCCESSFUL,
+	KVMW_KVM_PREEMPTION_REPORTED,
+	KVMW_KVM_PREEMPTION_OTHER,
+	KVMW_KVM_GUEST_MODE,		/* instant boolean: never subtracted */
+	KVMW_KVM_NOTIFY_WINDOW_EXITS,
+	KVMW_KVM_NR
+};
+
+/**
+ * struct kvmw_rec_kvm - KVM's own statistics of one vCPU (KVMW_SNAP_KVM)
+ * @hdr:	type KVMW_REC_KVM
+ * @nr:		values in @val; 0 when they cannot be read (see below)
+ * @reserved:	0
+ * @val:	by enum kvmw_kvm_stat; a newer module may send more values
+ *		than a reader knows (ignore them) and a reader may know more
+ *		than were sent (treat them as absent)
+ *
+ * KVM counts these itself, for every vCPU, from its creation, whether or
+ * not kvmwatch statistics are enabled: they are read from the live vCPU
+ * when the snapshot is taken. Counters are minus the file's baseline
+ * (KVMW_IOC_RESET) like the other counts unless KVMW_SNAP_RAW; a vCPU
+ * created after the baseline counts from its creation. The instant
+ * booleans (blocking, guest_mode) are never subtracted.
+ *
+ * A vCPU of a gone VM reports the values KVM had when it destroyed the
+ * vCPU. @nr is 0 for a vCPU kvmwatch could not read: one KVM had not
+ * finished creating, one whose VM is being destroyed and that no earlier
+ * snapshot read (until KVM destroys it), or one whose VM kvmwatch saw go
+ * only because kvm.ko was unloaded.
+ */
+struct kvmw_rec_kvm {
+	struct kvmw_rec hdr;
+	__u32 nr;
+	__u32 reserved;
+	__u64 val[];
+};
+
 /* struct kvmw_snapshot.flags */
 #define KVMW_SNAP_NO_HIST	(1U << 0)	/* omit histograms */
 #define KVMW_SNAP_NO_BREAKDOWN	(1U << 1)	/* omit port/MMIO/MSR rows */
 #define KVMW_SNAP_NO_RIPS	(1U << 2)	/* omit KVMW_REC_RIP */
 #define KVMW_SNAP_RAW		(1U << 3)	/* ignore this file's reset */
 #define KVMW_SNAP_RESET		(1U << 4)	/* then reset, with no gap */
-#define KVMW_SNAP_FLAGS		0x1fU
+#define KVMW_SNAP_KVM		(1U << 5)	/* add KVMW_REC_KVM records */
+#define KVMW_SNAP_FLAGS		0x3fU
 
 /**
  * struct kvmw_snapshot - KVMW_IOC_SNAPSHOT

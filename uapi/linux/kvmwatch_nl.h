@@ -51,7 +51,8 @@ enum kvmw_nl_cmd {
 	KVMW_NL_CMD_GET_VERSION,
 	/*
 	 * Dump only. Request: optional SNAP_FLAGS (KVMW_SNAP_NO_HIST,
-	 * _NO_BREAKDOWN, _NO_RIPS, _RAW, _RESET as for KVMW_IOC_SNAPSHOT).
+	 * _NO_BREAKDOWN, _NO_RIPS, _RAW, _RESET, _KVM as for
+	 * KVMW_IOC_SNAPSHOT).
 	 * The dump is one snapshot of the socket's selection minus its
 	 * baseline, taken when the dump starts and sent as its records
 	 * (uapi/linux/kvmwatch.h "Snapshot records"), one KVMW_NL_ATTR_REC
