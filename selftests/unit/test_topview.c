@@ -572,6 +572,31 @@ static void test_cli_once(void)
 		tap_diag("got:\n%s", out);
 }
 
+/*
+ * A destroyed VM (the module keeps its statistics for a while) is not in
+ * the live view: not listed, not counted, as kvm_stat's debugfs drops it.
+ */
+static void test_gone_vm(void)
+{
+	struct kvmw_top_tally t;
+	struct kvmw_snap sn;
+	struct sb b;
+
+	sb_init(&b);
+	vm2(&b);
+	sb_vm(&b, 300, "300-12", 1, KVMW_VM_GONE, 3);
+	sb_vcpu(&b, 0, 301, SVM, 1, 0);
+	stats(&b, KVMW_STAT_EXIT, 0, HLT, 0, 5, 1000);
+	tap_ok(!kvmw_snap_parse(b.buf, b.len, &sn) && sn.nr_vms == 2,
+	       "topview: snapshot with a gone VM parses");
+	sb_free(&b);
+	tap_ok(!kvmw_top_tally(&sn, NULL, &t), "topview: gone VM: tally");
+	tap_ok(t.nr_vms == 1 && t.vms[0].pid == 200,
+	       "topview: a gone VM is not listed");
+	kvmw_top_tally_free(&t);
+	kvmw_snap_free(&sn);
+}
+
 /* A nanosecond counter wider than kvm_stat's column stays two numbers. */
 static void test_batch_wide(void)
 {
@@ -602,6 +627,7 @@ void test_topview(void)
 	test_cpu(&ta, &tb);
 	test_cli_once();
 	test_batch_wide();
+	test_gone_vm();
 	tap_ok(kvmw_top_rate(5, 2 * NS) == 2 && kvmw_top_rate(7, 2 * NS) == 4 &&
 	   kvmw_top_rate(3, 0) == 0 && kvmw_top_rate(1, NS / 2) == 2,
 	   "topview: CurAvg/s rounds half to even");

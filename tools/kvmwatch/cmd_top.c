@@ -328,7 +328,7 @@ static int guest_pids(const struct kvmw_top_tally *tl, const char *name,
 	size_t i;
 
 	for (i = 0; i < tl->nr_vms; i++) {
-		if (tl->vms[i].gone || strcmp(tl->vms[i].name, name))
+		if (strcmp(tl->vms[i].name, name))
 			continue;
 		if (n && tl->vms[i].pid == *pid)
 			continue;

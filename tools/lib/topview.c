@@ -175,11 +175,18 @@ int kvmw_top_tally(const struct kvmw_snap *s, const char *const *names,
 		return -ENOMEM;
 	for (i = 0; i < s->nr_vms; i++) {
 		const struct kvmw_snap_vm *vm = &s->vms[i];
-		struct kvmw_top_vm *tv = &t->vms[t->nr_vms++];
+		struct kvmw_top_vm *tv;
 
+		/*
+		 * A live view, like kvm_stat's: a destroyed VM (the module
+		 * keeps the last ones' statistics) is neither listed nor
+		 * counted, as KVM's debugfs drops it.
+		 */
+		if (vm->rec.flags & KVMW_VM_GONE)
+			continue;
+		tv = &t->vms[t->nr_vms++];
 		tv->serial = vm->rec.serial;
 		tv->pid = vm->rec.pid;
-		tv->gone = vm->rec.flags & KVMW_VM_GONE;
 		snprintf(tv->id, sizeof(tv->id), "%.*s",
 			 (int)sizeof(vm->rec.id), vm->rec.id);
 		if (names && names[i])
@@ -945,7 +952,7 @@ void kvmw_top_cpu(FILE *out, const struct kvmw_top_tally *prev,
 		struct cpu_split sum = { 0 }, c;
 		size_t first = cur->nr;
 
-		if (vm->gone || (o->pid && vm->pid != o->pid))
+		if (o->pid && vm->pid != o->pid)
 			continue;
 		/* The VM's row sums its vCPUs; a column any vCPU lacks is "-". */
 		for (k = 0; k < CPU_NR; k++)

@@ -50,7 +50,6 @@ struct kvmw_top_vm {
 	int pid;
 	char id[32];		/* "<pid>-<fd>" */
 	char name[64];		/* QEMU -name, or "" */
-	bool gone;
 };
 
 /* All counters of a snapshot, sorted by (serial, vcpu_id, name). */
