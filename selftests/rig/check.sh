@@ -26,7 +26,7 @@ fi
 
 PKGS="qemu-system-x86 busybox-static cpio dkms kmod xz-utils zstd gcc make
       libc6-dev libnl-3-dev libnl-genl-3-dev pkg-config perl
-      prometheus libncurses-dev tmux
+      prometheus libncurses-dev tmux systemd
       linux-source-6.1 linux-source-6.12"
 
 missing=""

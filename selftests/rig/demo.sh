@@ -14,7 +14,7 @@ selftests/rig/run.sh -N -k 6.12 -v qemu -T 300 -c 'sh /kvmw/demo.sh' || rc=$?
 if [ $rc -ne 0 ]; then
 	echo "demo: it did not finish (exit $rc). A test VM that stops" \
 	     "responding while nested guests run is a known, unexplained" \
-	     "hang of QEMU/TCG's nested SVM (docs/testing.md, about 1 run" \
-	     "in 4 here): run make demo again." >&2
+	     "hang of QEMU/TCG's nested SVM (docs/testing.md: 1 run in 6" \
+	     "here): run make demo again." >&2
 fi
 exit $rc

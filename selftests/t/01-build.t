@@ -40,8 +40,33 @@ dkms_state() {	# RELEASE STATE
 	dkms status kvmwatch/"$version" -k "$1" | grep -q ": $2\$"
 }
 
+# systemd-analyze verify UNIT: no error and no warning (it exits 0 on
+# unknown keys and bad values, printing them). The exporter's unit as
+# installed, its ExecStart pointed at the tool just built; and a copy with
+# a misspelt key, which must be refused, so the check can fail.
+unit_verify() {	# UNIT
+	local err
+	err=$(systemd-analyze verify --man=no "$1" 2>&1) || { echo "$err"; return 1; }
+	[ -z "$err" ] || { echo "$err"; return 1; }
+}
+exporter_unit() {
+	local u=$dest/kvmwatch-exporter.service bad=$dest/bad.service
+	sed "s#^ExecStart=/usr/local/sbin/kvmwatch #ExecStart=$KVMW_TOP/tools/build/kvmwatch #" \
+		contrib/kvmwatch-exporter.service >"$u"
+	grep -q "^ExecStart=$KVMW_TOP/tools/build/kvmwatch exporter " "$u" ||
+		{ echo "no ExecStart to point at the built tool"; return 1; }
+	sed 's/^ProtectSystem=/ProtectSytem=/' "$u" >"$bad"
+	if unit_verify "$bad" >/dev/null; then
+		echo "a misspelt key passed: the check cannot fail"
+		return 1
+	fi
+	unit_verify "$u"
+}
+
 check "checkpatch.pl (linux-source-6.12) is clean on module/ and uapi/" \
 	selftests/rig/checkpatch.sh
+check "contrib/kvmwatch-exporter.service: systemd-analyze verify, no warning" \
+	exporter_unit
 
 for rel in $rels; do
 	check "$rel: W=1 build is warning-free, modinfo depends is empty" \
