@@ -31,7 +31,9 @@
 #  - dirty-rate: a guest rewriting 256 pages of a dirty-logged slot per
 #    round without pause (tens of MiB/s even under TCG) against
 #    --migration-bandwidth 16 (MiB/s); a guest writing 16 pages per
-#    10 ms round (at most 6.25 MiB/s on any host) is no finding.
+#    50 ms round (at most 1.25 MiB/s on any host; 20 wake-ups a second,
+#    well below a tick: a 10 ms round would be a 100 Hz timer, which
+#    doctor rightly reports as a tick) is no finding.
 #  - the healthy guest of 80-doctor (a few CPUIDs, 20 HLTs a second) gets
 #    none of them, events on.
 # Output: one line per doctor run (its findings as kind:vCPU), so a
@@ -130,7 +132,7 @@ stop_guest
 expect_eq "dirty: findings" "$(found /tmp/dm.dirty.json)" "dirty-rate:$vm:-"
 expect_eq "dirty: the link is the one given" \
 	"$(grep -c '"migration_bandwidth_bytes_per_s":16777216' /tmp/dm.dirty.json)" 1
-start_guest dirty-slow $G --dirty 16 --hlt-tscdl 1:10000000
+start_guest dirty-slow $G --dirty 16 --hlt-tscdl 1:50000000
 doctor dirty-slow --migration-bandwidth 16
 stop_guest
 expect_eq "dirty-slow: findings" "$(found /tmp/dm.dirty-slow.json)" ""
