@@ -337,9 +337,32 @@ static void test_more_buckets(void)
 	sb_free(&b);
 }
 
+/* Gone before the window: left out; gone within it or alive: kept. */
+static void test_drop_gone_before(void)
+{
+	struct kvmw_snap sn;
+	struct sb b;
+
+	sb_init(&b);
+	sb_vm(&b, 100, "100-1", 1, 0, 1);
+	sb_vcpu(&b, 0, 101, KVMW_ISA_SVM, 0, 0);
+	sb_vm(&b, 200, "200-1", 1, KVMW_VM_GONE, 2);
+	sb_vcpu(&b, 0, 201, KVMW_ISA_SVM, 0, 0);
+	tap_ok(!kvmw_snap_parse(b.buf, b.len, &sn) && sn.nr_vms == 2,
+	       "drop_gone_before: two VMs parse");
+	sb_free(&b);
+	kvmw_snap_drop_gone_before(&sn, SB_GONE_NS);
+	tap_ok(sn.nr_vms == 2, "drop_gone_before: gone within the window kept");
+	kvmw_snap_drop_gone_before(&sn, SB_GONE_NS + 1);
+	tap_ok(sn.nr_vms == 1 && sn.vms[0].rec.pid == 100,
+	       "drop_gone_before: gone before the window left out");
+	kvmw_snap_free(&sn);
+}
+
 void test_snapshot(void)
 {
 	test_valid();
+	test_drop_gone_before();
 	test_misaligned_buffer();
 	test_truncated();
 	test_bad_lengths();

@@ -267,32 +267,6 @@ static char **vm_names(const struct kvmw_snap *s)
 	return names;
 }
 
-/*
- * VMs destroyed before the window opened have nothing in it; those
- * created or destroyed within it are diagnosed over the whole window,
- * which can only understate their rates.
- */
-static void drop_gone_before(struct kvmw_snap *s, u64 start_ns)
-{
-	size_t i, j, n = 0;
-
-	for (i = 0; i < s->nr_vms; i++) {
-		struct kvmw_snap_vm *vm = &s->vms[i];
-
-		if ((vm->rec.flags & KVMW_VM_GONE) && vm->rec.gone_ns &&
-		    vm->rec.gone_ns < start_ns) {
-			for (j = 0; j < vm->nr_vcpus; j++) {
-				free(vm->vcpus[j].stats);
-				free(vm->vcpus[j].rips);
-			}
-			free(vm->vcpus);
-			continue;
-		}
-		s->vms[n++] = *vm;
-	}
-	s->nr_vms = n;
-}
-
 int kvmw_cmd_doctor(const struct kvmw_cmd *cmd, int argc, char **argv)
 {
 	struct kvmw_ring_opts ro = { 0 };
@@ -369,7 +343,11 @@ int kvmw_cmd_doctor(const struct kvmw_cmd *cmd, int argc, char **argv)
 		dev.migration_bw = a.migration_bw;
 	}
 	kvmw_source_close(&src);
-	drop_gone_before(&s, start);
+	/*
+	 * VMs created or destroyed within the window are diagnosed over
+	 * the whole window, which can only understate their rates.
+	 */
+	kvmw_snap_drop_gone_before(&s, start);
 
 	if (kvmw_doctor_run(&s, end - start, dev.agg ? &dev : NULL, &fs)) {
 		kvmw_err("out of memory");

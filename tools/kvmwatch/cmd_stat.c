@@ -312,31 +312,6 @@ static void print_timeofday(void)
 	}
 }
 
-/*
- * The module keeps destroyed VMs for a while; one destroyed before the
- * window opened has nothing in it: leave it out of the report.
- */
-static void drop_gone_before(struct kvmw_snap *s, u64 start_ns)
-{
-	size_t i, j, n = 0;
-
-	for (i = 0; i < s->nr_vms; i++) {
-		struct kvmw_snap_vm *vm = &s->vms[i];
-
-		if ((vm->rec.flags & KVMW_VM_GONE) && vm->rec.gone_ns &&
-		    vm->rec.gone_ns < start_ns) {
-			for (j = 0; j < vm->nr_vcpus; j++) {
-				free(vm->vcpus[j].stats);
-				free(vm->vcpus[j].rips);
-			}
-			free(vm->vcpus);
-			continue;
-		}
-		s->vms[n++] = *vm;
-	}
-	s->nr_vms = n;
-}
-
 /* Snapshot the window, print it. 0, or -1 (reported). */
 /*
  * With @reset, the statistics read become the file's baseline in the same
@@ -364,7 +339,7 @@ static int report(struct stat_run *r, bool reset)
 	next_start = now_ns();
 	if (kvmw_source_snap(&r->src, flags, &s))
 		return -1;
-	drop_gone_before(&s, r->start_ns);
+	kvmw_snap_drop_gone_before(&s, r->start_ns);
 
 	if (a->json) {
 		const char *proc = getenv(KVMW_PROC_ENV);

@@ -256,22 +256,43 @@ static int check_stream(const void *buf, size_t len, struct counts *c)
 	return 0;
 }
 
+static void snap_vm_free(struct kvmw_snap_vm *vm)
+{
+	size_t j;
+
+	for (j = 0; vm->vcpus && j < vm->nr_vcpus; j++) {
+		free(vm->vcpus[j].stats);
+		free(vm->vcpus[j].rips);
+	}
+	free(vm->vcpus);
+}
+
 void kvmw_snap_free(struct kvmw_snap *s)
 {
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; s->vms && i < s->nr_vms; i++) {
-		struct kvmw_snap_vm *vm = &s->vms[i];
-
-		for (j = 0; vm->vcpus && j < vm->nr_vcpus; j++) {
-			free(vm->vcpus[j].stats);
-			free(vm->vcpus[j].rips);
-		}
-		free(vm->vcpus);
-	}
+	for (i = 0; s->vms && i < s->nr_vms; i++)
+		snap_vm_free(&s->vms[i]);
 	free(s->vms);
 	s->vms = NULL;
 	s->nr_vms = 0;
+}
+
+void kvmw_snap_drop_gone_before(struct kvmw_snap *s, u64 start_ns)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nr_vms; i++) {
+		struct kvmw_snap_vm *vm = &s->vms[i];
+
+		if ((vm->rec.flags & KVMW_VM_GONE) && vm->rec.gone_ns &&
+		    vm->rec.gone_ns < start_ns) {
+			snap_vm_free(vm);
+			continue;
+		}
+		s->vms[n++] = *vm;
+	}
+	s->nr_vms = n;
 }
 
 /* calloc() that also returns a valid pointer for 0 elements. */

@@ -63,6 +63,13 @@ int kvmw_snap_take(int fd, unsigned int flags, struct kvmw_snap *out);
 
 void kvmw_snap_free(struct kvmw_snap *s);
 
+/*
+ * Leave out the VMs destroyed before @start_ns (CLOCK_MONOTONIC): the
+ * module keeps destroyed VMs for a while, and one gone before a window
+ * opened has nothing in it.
+ */
+void kvmw_snap_drop_gone_before(struct kvmw_snap *s, u64 start_ns);
+
 /* The row of @kind/@sub/@code/@key, or NULL. */
 const struct kvmw_snap_stat *kvmw_snap_find(const struct kvmw_snap_vcpu *v,
 					    unsigned int kind, unsigned int sub,
