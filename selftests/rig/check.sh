@@ -7,8 +7,8 @@
 #     into $KVMW_CACHE, install their headers;
 #  3. build the tools, selftests, and kvmwatch.ko for each kernel;
 #  4. run every suite of selftests/t through prove: unit tests, builds and
-#     DKMS, both kernels booted under QEMU/TCG with kvm_amd, nested Linux
-#     guests, and the rig's own honesty test.
+#     DKMS, both kernels booted under QEMU/TCG with kvm_amd and under bochs
+#     with kvm_intel, nested Linux guests, and the rig's own honesty test.
 # The last line is prove's verdict.
 #
 # check.sh --prepare-only [SERIES...] stops after step 3 (used by demo.sh).
@@ -27,6 +27,7 @@ fi
 PKGS="qemu-system-x86 busybox-static cpio dkms kmod xz-utils zstd gcc make
       libc6-dev libnl-3-dev libnl-genl-3-dev pkg-config perl
       prometheus libncurses-dev tmux systemd
+      bochs bochsbios vgabios grub-pc-bin grub-common xorriso mtools
       linux-source-6.1 linux-source-6.12"
 
 missing=""

@@ -59,6 +59,7 @@ cp "$kbuild/src/kvmwatch.ko" "$kbuild/fault/kvmw_fault.ko" "$mdir/extra/"
 
 cp "$KVMW_TOP/selftests/rig/init" "$root/init"
 cp "$KVMW_TOP"/selftests/rig/{tap.sh,vmlib.sh,dmesg-bad.txt} "$root/kvmw/"
+cp "$KVMW_TOP"/selftests/rig/{known-warn.awk,bochs-warnings.txt} "$root/kvmw/"
 cp "$KVMW_TOP"/selftests/rig/demo-inside.sh "$root/kvmw/demo.sh"
 for d in tools/build selftests/build; do
 	if [ -d "$KVMW_TOP/$d" ]; then
