@@ -41,6 +41,8 @@ static void usage(FILE *f)
 "  --hlt N[:NS]            HLT; with irqchip woken by the LAPIC one-shot\n"
 "                          timer after NS ns (%d), else KVM_EXIT_HLT\n"
 "  --hlt-tscdl N[:NS]      HLT woken by the TSC-deadline timer\n"
+"  --spin-tscdl N[:NS]     TSC-deadline timer after NS ns awaited spinning,\n"
+"                          not halted (VMX: PREEMPTION_TIMER exits)\n"
 "  --mmio-read ADDR:N      4-byte read of ADDR (no memslot: KVM_EXIT_MMIO)\n"
 "  --mmio-write ADDR:N     4-byte write, e.g. 0x%llx\n"
 "  --hypercall N[:NR]      VMMCALL/VMCALL with EAX=NR (0: -KVM_ENOSYS)\n"
@@ -130,7 +132,8 @@ enum {
 	O_CPUID = 256, O_OUT, O_IN, O_RDMSR, O_WRMSR, O_HLT, O_HLT_TSCDL,
 	O_MMIO_R, O_MMIO_W, O_HCALL, O_PF, O_DIRTY, O_IRQ_LINE, O_MSI,
 	O_IPI, O_ON, O_VMS, O_VCPUS, O_NO_IRQCHIP, O_ROUNDS, O_DURATION,
-	O_FOREVER, O_TIMEOUT, O_HOLD, O_JSON, O_STRICT, O_HELP, O_HOST_TIMER
+	O_FOREVER, O_TIMEOUT, O_HOLD, O_JSON, O_STRICT, O_HELP, O_HOST_TIMER,
+	O_SPIN_TSCDL
 };
 
 static const struct option long_opts[] = {
@@ -147,7 +150,8 @@ static const struct option long_opts[] = {
 	{ "duration", 1, 0, O_DURATION }, { "forever", 0, 0, O_FOREVER },
 	{ "timeout", 1, 0, O_TIMEOUT }, { "hold", 1, 0, O_HOLD },
 	{ "json", 0, 0, O_JSON }, { "strict", 0, 0, O_STRICT },
-	{ "help", 0, 0, O_HELP }, { "host-timer", 1, 0, O_HOST_TIMER }, { 0 },
+	{ "help", 0, 0, O_HELP }, { "host-timer", 1, 0, O_HOST_TIMER },
+	{ "spin-tscdl", 1, 0, O_SPIN_TSCDL }, { 0 },
 };
 
 struct op_form {
@@ -165,6 +169,7 @@ static const struct op_form forms[] = {
 	{ O_WRMSR, KVMW_OP_WRMSR, true, 3 },
 	{ O_HLT, KVMW_OP_HLT, false, 2 },
 	{ O_HLT_TSCDL, KVMW_OP_HLT_TSCDL, false, 2 },
+	{ O_SPIN_TSCDL, KVMW_OP_SPIN_TSCDL, false, 2 },
 	{ O_MMIO_R, KVMW_OP_MMIO_READ, true, 2 },
 	{ O_MMIO_W, KVMW_OP_MMIO_WRITE, true, 2 },
 	{ O_HCALL, KVMW_OP_HYPERCALL, false, 2 },
@@ -199,7 +204,8 @@ static void add_op(struct opts *o, const char *name, const char *arg,
 	} else {
 		op.count = v[0];
 		/* CPUID leaf, HLT ns, hypercall nr */
-		if (f->kind == KVMW_OP_HLT || f->kind == KVMW_OP_HLT_TSCDL)
+		if (f->kind == KVMW_OP_HLT || f->kind == KVMW_OP_HLT_TSCDL ||
+		    f->kind == KVMW_OP_SPIN_TSCDL)
 			op.arg2 = v[1];
 		else
 			op.arg = v[1];

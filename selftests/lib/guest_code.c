@@ -211,6 +211,19 @@ static void hlt_until_timer(struct gen *g, uint32_t rearm)
 	a_patch(&g->a, fired);
 }
 
+/* WRMSR TSC_DEADLINE = now + @ticks (clobbers EAX, ECX, EDX). */
+static void arm_tsc_deadline(struct gen *g, uint64_t ticks)
+{
+	struct a_buf *a = &g->a;
+
+	a_rdtsc(a);
+	a_add_imm(a, EAX, (uint32_t)ticks);
+	a_adc_imm(a, EDX, (uint32_t)(ticks >> 32));
+	a_mov_imm(a, ECX, MSR_TSC_DEADLINE);
+	a_wrmsr(a);
+	a_fs_inc(a, site(g, KVMW_EV_WRMSR, MSR_TSC_DEADLINE));
+}
+
 static uint64_t hlt_ns(const struct kvmw_op *op)
 {
 	return op->arg2 ? op->arg2 : KVMW_HLT_NS_DEFAULT;
@@ -228,6 +241,7 @@ static void op_setup(struct gen *g, unsigned int k, const struct kvmw_op *op)
 			wrmsr_imm(g, X2APIC_LVTT, KVMW_VEC_TIMER);
 		break;
 	case KVMW_OP_HLT_TSCDL:
+	case KVMW_OP_SPIN_TSCDL:
 		wrmsr_imm(g, X2APIC_LVTT, KVMW_VEC_TIMER | LVTT_TSCDL);
 		break;
 	case KVMW_OP_PF:
@@ -248,7 +262,7 @@ static void op_setup(struct gen *g, unsigned int k, const struct kvmw_op *op)
 static void op_teardown(struct gen *g, const struct kvmw_op *op)
 {
 	if ((op->kind == KVMW_OP_HLT && g->vm->irqchip) ||
-	    op->kind == KVMW_OP_HLT_TSCDL)
+	    op->kind == KVMW_OP_HLT_TSCDL || op->kind == KVMW_OP_SPIN_TSCDL)
 		wrmsr_imm(g, X2APIC_LVTT, LVT_MASKED | KVMW_VEC_TIMER);
 }
 
@@ -323,13 +337,23 @@ static void op_body(struct gen *g, const struct kvmw_op *op)
 		a_cli(a);
 		a_fs_load(a, EBX, D_IRQ + 4 * KVMW_VEC_TIMER);
 		a_fs_store_imm(a, D_SKIPFLAG, 0);
-		a_rdtsc(a);
-		a_add_imm(a, EAX, (uint32_t)ticks);
-		a_adc_imm(a, EDX, (uint32_t)(ticks >> 32));
-		a_mov_imm(a, ECX, MSR_TSC_DEADLINE);
-		a_wrmsr(a);
-		a_fs_inc(a, site(g, KVMW_EV_WRMSR, MSR_TSC_DEADLINE));
+		arm_tsc_deadline(g, ticks);
 		hlt_until_timer(g, rearm);
+		break;
+	case KVMW_OP_SPIN_TSCDL:
+		/*
+		 * No HLT: KVM keeps the deadline in the VMX preemption
+		 * timer while the vCPU runs, and its expiry is an exit of
+		 * its own. EBX: the timer count to wait for.
+		 */
+		ticks = hlt_ns(op) * vm->tsc_khz / 1000000;
+		a_cli(a);
+		a_fs_load(a, EBX, D_IRQ + 4 * KVMW_VEC_TIMER);
+		a_inc(a, EBX);
+		arm_tsc_deadline(g, ticks);
+		a_sti(a);
+		wait_fs_eq(g, D_IRQ + 4 * KVMW_VEC_TIMER, EBX);
+		a_cli(a);
 		break;
 	case KVMW_OP_MMIO_READ:
 		a_mov_load(a, EAX, op->arg);

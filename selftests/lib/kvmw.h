@@ -123,6 +123,10 @@ enum kvmw_op_kind {
 	KVMW_OP_IPI,		/* x2APIC ICR write: fixed IPI to vCPU arg
 				 * (itself: a self-IPI); the sender waits
 				 * until the target handled it (irqchip) */
+	KVMW_OP_SPIN_TSCDL,	/* TSC-deadline timer after arg2 ns, awaited
+				 * running with interrupts on, not in HLT: on
+				 * VMX with the preemption timer, one
+				 * PREEMPTION_TIMER exit each (irqchip) */
 	KVMW_OP__NR
 };
 

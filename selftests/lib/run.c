@@ -384,6 +384,7 @@ static int validate(const struct kvmw_vm *vm, const struct kvmw_guest_spec *s)
 				}
 				goto irqchip;
 			case KVMW_OP_HLT_TSCDL:
+			case KVMW_OP_SPIN_TSCDL:
 			case KVMW_OP_MSI:
 irqchip:
 				if (!vm->irqchip) {

@@ -220,6 +220,11 @@ static void expect_vcpu(const struct kvmw_vm *vm, unsigned int i, uint64_t n,
 		case KVMW_OP_IPI:
 			ROW(KVMW_EV_WRMSR, X2APIC_ICR) += c;
 			break;
+		case KVMW_OP_SPIN_TSCDL:
+			ROW(KVMW_EV_WRMSR, X2APIC_LVTT) += 2 * n;
+			ROW(KVMW_EV_WRMSR, MSR_TSC_DEADLINE) += c;
+			ROW(KVMW_EV_IRQ, KVMW_VEC_TIMER) += c;
+			break;
 		case KVMW_OP__NR:
 			break;
 		}

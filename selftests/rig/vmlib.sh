@@ -36,3 +36,70 @@ kvm_vendor_module() {
 		echo kvm_intel
 	fi
 }
+
+# Exit reason names as kvmwatch (and perf) prints them for this CPU's KVM:
+# AMD SVM under QEMU, Intel VMX under bochs.
+if [ "$(kvm_vendor_module)" = kvm_intel ]; then
+	R_CPUID=CPUID R_IO=IO_INSTRUCTION R_HLT=HLT R_HCALL=VMCALL
+else
+	R_CPUID=cpuid R_IO=io R_HLT=hlt R_HCALL=hypercall
+fi
+
+# Readers of "kvmwatch stat --json" output flattened by json_flat into
+# $flat (default /tmp/stat.flat): "path<TAB>value" lines.
+# jsum VMID LIST FIELD VALUE [SUMMED]: sum of SUMMED (count) over the
+# entries of the arrays named LIST whose FIELD is VALUE, within VM VMID
+# (all its vCPUs)
+jsum() {
+	awk -F'\t' -v id="$1" -v list="$2" -v field="$3" -v want="$4" \
+	    -v what="${5:-count}" '
+	$1 ~ /^vms\[[0-9]+\]\.vm$/ { cur = $2; next }
+	cur != id { next }
+	{
+		n = split($1, seg, ".")
+		obj = seg[n - 1]
+		sub(/\[[0-9]+\]$/, "", obj)
+		if (obj != list)
+			next
+		key = $1
+		sub(/\.[^.]*$/, "", key)
+		if (seg[n] == field)
+			f[key] = $2
+		if (seg[n] == what && f[key] == want)
+			s += $2
+	}
+	END { print s + 0 }' "${flat:-/tmp/stat.flat}"
+}
+
+# jvcpus VMID PATH: sum of vcpus[*].PATH within VM VMID
+jvcpus() {
+	awk -F'\t' -v id="$1" -v name="$2" '
+	$1 ~ /^vms\[[0-9]+\]\.vm$/ { cur = $2; next }
+	cur == id && $1 ~ ("^vms\\[[0-9]+\\]\\.vcpus\\[[0-9]+\\]\\." name "$") {
+		s += $2
+	}
+	END { print s + 0 }' "${flat:-/tmp/stat.flat}"
+}
+
+# jvm VMID FIELD: a field of VM VMID
+jvm() {
+	awk -F'\t' -v id="$1" -v name="$2" '
+	$1 ~ /^vms\[[0-9]+\]\.vm$/ { cur = $2; next }
+	cur == id && $1 ~ ("^vms\\[[0-9]+\\]\\." name "$") { print $2 }' "${flat:-/tmp/stat.flat}"
+}
+
+# stat_cmd [STAT-OPTIONS]: run $CMD (kvmw-guest ..., its tally into
+# /tmp/cmd.out) under "kvmwatch stat --json -- sh -c", require both exit
+# statuses 0 and the guests exact, and flatten the report into $flat
+# without histograms and RIPs (awk is slow on them).
+stat_cmd() {
+	echo "== kvmwatch stat --json $* -- sh -c 'kvmw-guest ...'"
+	rc=0
+	kvmwatch stat --json "$@" -- sh -c "$CMD >/tmp/cmd.out; exit \$?" \
+		>/tmp/stat.json || rc=$?
+	expect_eq "kvmwatch's exit status (the command's)" "$rc" 0
+	grep -q '^result=ok' /tmp/cmd.out ||
+		{ cat /tmp/cmd.out; echo "FAIL: the command's guests"; return 1; }
+	json_flat </tmp/stat.json | grep -v -e '\.hist\[' -e '\.rips\[' \
+		>"${flat:-/tmp/stat.flat}"
+}

@@ -44,7 +44,7 @@
 
 #define SU_UNUSED __attribute__((unused))
 
-/* SVM exit codes (uapi asm/svm.h) */
+/* SVM exit codes (uapi asm/svm.h); the C tests of AMD-only paths use them */
 #define SVM_INTR	0x060
 #define SVM_NMI		0x061
 #define SVM_VINTR	0x064
@@ -250,6 +250,102 @@ static SU_UNUSED u64 su_count(const struct kvmw_snap_vcpu *v, unsigned int kind,
 static SU_UNUSED u64 su_exit_count(const struct kvmw_snap_vcpu *v, u32 code)
 {
 	return su_count(v, KVMW_STAT_EXIT, KVMW_SUB_NONE, code, 0);
+}
+
+/*
+ * The exits the workloads cause, by what they are, in the codes of this
+ * CPU's KVM: SVM exit codes or VMX basic reasons (SDM vol. 3 app. C).
+ * SVM has one MSR reason with read and write child rows, and one NPF for
+ * all MMIO; VMX has MSR_READ and MSR_WRITE, and an MMIO access is an
+ * EPT_VIOLATION the first time a page is touched (KVM installs its MMIO
+ * SPTE) and an EPT_MISCONFIG after. A VMX deadline that expires while
+ * the vCPU runs is a PREEMPTION_TIMER exit (SVM has none: 0).
+ */
+enum su_why {
+	SU_INTR, SU_VINTR, SU_CPUID, SU_HLT, SU_IO, SU_HCALL, SU_MSR_RD,
+	SU_MSR_WR, SU_MMIO, SU_MMIO_FIRST, SU_TIMER, SU__NR
+};
+
+static const u32 su_svm_codes[SU__NR] = {
+	SVM_INTR, SVM_VINTR, SVM_CPUID, SVM_HLT, SVM_IOIO, SVM_VMMCALL,
+	SVM_MSR, SVM_MSR, SVM_NPF, SVM_NPF, 0,
+};
+
+static const u32 su_vmx_codes[SU__NR] = {
+	1 /* EXTERNAL_INTERRUPT */, 7 /* INTERRUPT_WINDOW */, 10 /* CPUID */,
+	12 /* HLT */, 30 /* IO_INSTRUCTION */, 18 /* VMCALL */,
+	31 /* MSR_READ */, 32 /* MSR_WRITE */, 49 /* EPT_MISCONFIG */,
+	48 /* EPT_VIOLATION */, 52 /* PREEMPTION_TIMER */,
+};
+
+static SU_UNUSED bool su_is_amd(void);
+
+/* This CPU's ISA, from /proc/cpuinfo once. */
+static SU_UNUSED u32 su_isa(void)
+{
+	static u32 isa;
+
+	if (!isa)
+		isa = su_is_amd() ? KVMW_ISA_SVM : KVMW_ISA_VMX;
+	return isa;
+}
+
+static SU_UNUSED u32 su_code(enum su_why why)
+{
+	return (su_isa() == KVMW_ISA_SVM ? su_svm_codes : su_vmx_codes)[why];
+}
+
+/* Exits of one kind; MSR reads and writes apart on SVM and VMX alike. */
+static SU_UNUSED u64 su_why_count(const struct kvmw_snap_vcpu *v,
+				  enum su_why why)
+{
+	if (su_isa() == KVMW_ISA_SVM && why == SU_MSR_RD)
+		return su_count(v, KVMW_STAT_EXIT, KVMW_SUB_READ, SVM_MSR, 0);
+	if (su_isa() == KVMW_ISA_SVM && why == SU_MSR_WR)
+		return su_count(v, KVMW_STAT_EXIT, KVMW_SUB_WRITE, SVM_MSR, 0);
+	return su_exit_count(v, su_code(why));
+}
+
+/* The exit rows of one kind: the codes and, through @user, their returns. */
+static SU_UNUSED u64 su_why_rows(const struct kvmw_snap_vcpu *v,
+				 enum su_why why, u64 *user)
+{
+	u32 codes[2] = { su_code(why), su_code(why) };
+	u64 n = 0;
+
+	if (why == SU_MMIO && su_isa() == KVMW_ISA_VMX)
+		codes[1] = su_code(SU_MMIO_FIRST);
+	*user = 0;
+	for (int i = 0; i < (codes[1] == codes[0] ? 1 : 2); i++) {
+		const struct kvmw_snap_stat *s =
+			kvmw_snap_find(v, KVMW_STAT_EXIT, 0, codes[i], 0);
+
+		if (s) {
+			n += s->rec.count;
+			*user += s->rec.user;
+		}
+	}
+	return n;
+}
+
+/* All MMIO exits: SVM's NPF; VMX's EPT_MISCONFIG and EPT_VIOLATION. */
+static SU_UNUSED u64 su_mmio_count(const struct kvmw_snap_vcpu *v)
+{
+	u64 user;
+
+	return su_why_rows(v, SU_MMIO, &user);
+}
+
+/* A reason the workloads may cause, and may it return to the VMM? */
+static SU_UNUSED bool su_why_known(u32 code, bool *to_vmm)
+{
+	for (int w = 0; w < SU__NR; w++) {
+		if (su_code(w) != code || !code)
+			continue;
+		*to_vmm = w == SU_IO || w == SU_MMIO || w == SU_MMIO_FIRST;
+		return true;
+	}
+	return false;
 }
 
 /* ---- the kernel under test ---- */
@@ -593,7 +689,7 @@ static SU_UNUSED void su_check_vm(const struct su_vm_expect *e,
 		const struct kvmw_rec_vcpu *rc;
 		u64 cpuid, out, in, rd, wr, hlt, mmr, mmw, hc, sum0 = 0, rips = 0;
 		u64 open0 = e->w ? e->w->open_at_reset[i] : 0;
-		u64 user_returns = 0, want_early;
+		u64 user_returns = 0, want_early, to_vmm;
 		char vt[64];
 
 		snprintf(vt, sizeof(vt), "%s vcpu%u", e->tag, i);
@@ -619,44 +715,42 @@ static SU_UNUSED void su_check_vm(const struct su_vm_expect *e,
 			user_returns += t->exit_reason[r];
 
 		/* per reason: the guest's tally and KVM's own counters */
-		su_eq(W("%s: cpuid exits", vt), su_exit_count(v, SVM_CPUID), cpuid);
+		su_eq(W("%s: cpuid exits", vt), su_why_count(v, SU_CPUID), cpuid);
 		su_eq(W("%s: io exits = guest OUT+IN", vt),
-		      su_exit_count(v, SVM_IOIO), out + in);
+		      su_why_count(v, SU_IO), out + in);
 		su_eq(W("%s: io exits = KVM io_exits", vt),
-		      su_exit_count(v, SVM_IOIO), t->kstat[KVMW_KSTAT_IO_EXITS]);
-		su_eq(W("%s: msr exits", vt), su_exit_count(v, SVM_MSR), rd + wr);
-		su_eq(W("%s: msr read child row", vt),
-		      su_count(v, KVMW_STAT_EXIT, KVMW_SUB_READ, SVM_MSR, 0), rd);
-		su_eq(W("%s: msr write child row", vt),
-		      su_count(v, KVMW_STAT_EXIT, KVMW_SUB_WRITE, SVM_MSR, 0), wr);
+		      su_why_count(v, SU_IO), t->kstat[KVMW_KSTAT_IO_EXITS]);
+		if (su_isa() == KVMW_ISA_SVM)
+			su_eq(W("%s: msr exits", vt),
+			      su_exit_count(v, SVM_MSR), rd + wr);
+		su_eq(W("%s: msr read exits", vt), su_why_count(v, SU_MSR_RD), rd);
+		su_eq(W("%s: msr write exits", vt), su_why_count(v, SU_MSR_WR), wr);
 		su_eq(W("%s: hlt exits = guest HLT", vt),
-		      su_exit_count(v, SVM_HLT), hlt);
+		      su_why_count(v, SU_HLT), hlt);
 		su_eq(W("%s: hlt exits = KVM halt_exits", vt),
-		      su_exit_count(v, SVM_HLT), t->kstat[KVMW_KSTAT_HALT_EXITS]);
-		su_eq(W("%s: npf exits = guest MMIO", vt),
-		      su_exit_count(v, SVM_NPF), mmr + mmw);
-		su_eq(W("%s: npf exits = KVM mmio_exits", vt),
-		      su_exit_count(v, SVM_NPF), t->kstat[KVMW_KSTAT_MMIO_EXITS]);
-		su_eq(W("%s: hypercall exits = guest VMMCALL", vt),
-		      su_exit_count(v, SVM_VMMCALL), hc);
+		      su_why_count(v, SU_HLT), t->kstat[KVMW_KSTAT_HALT_EXITS]);
+		su_eq(W("%s: mmio exits (npf, ept) = guest MMIO", vt),
+		      su_mmio_count(v), mmr + mmw);
+		su_eq(W("%s: mmio exits (npf, ept) = KVM mmio_exits", vt),
+		      su_mmio_count(v), t->kstat[KVMW_KSTAT_MMIO_EXITS]);
+		su_eq(W("%s: hypercall exits = guest VMMCALL/VMCALL", vt),
+		      su_why_count(v, SU_HCALL), hc);
 		su_eq(W("%s: hypercall exits = KVM hypercalls", vt),
-		      su_exit_count(v, SVM_VMMCALL), t->kstat[KVMW_KSTAT_HYPERCALLS]);
+		      su_why_count(v, SU_HCALL), t->kstat[KVMW_KSTAT_HYPERCALLS]);
 		su_eq(W("%s: interrupt exits = KVM irq_exits", vt),
-		      su_exit_count(v, SVM_INTR), t->kstat[KVMW_KSTAT_IRQ_EXITS]);
-		su_eq(W("%s: vintr exits = KVM irq_window_exits", vt),
-		      su_exit_count(v, SVM_VINTR),
+		      su_why_count(v, SU_INTR), t->kstat[KVMW_KSTAT_IRQ_EXITS]);
+		su_eq(W("%s: interrupt-window exits = KVM irq_window_exits", vt),
+		      su_why_count(v, SU_VINTR),
 		      t->kstat[KVMW_KSTAT_IRQ_WINDOW_EXITS]);
 		su_eq(W("%s: kvm_exit events = KVM exits", vt), rc->exits,
 		      t->kstat[KVMW_KSTAT_EXITS]);
 		su_eq(W("%s: entries = exits", vt), rc->entries, rc->exits);
 		/* exits that reached userspace: all IO and MMIO, nothing else */
-		su_eq(W("%s: io exits returned to the VMM", vt),
-		      kvmw_snap_find(v, KVMW_STAT_EXIT, 0, SVM_IOIO, 0) ?
-		      kvmw_snap_find(v, KVMW_STAT_EXIT, 0, SVM_IOIO, 0)->rec.user : 0,
+		su_why_rows(v, SU_IO, &to_vmm);
+		su_eq(W("%s: io exits returned to the VMM", vt), to_vmm,
 		      su_tally_user(t, KVMW_EV_OUT) + su_tally_user(t, KVMW_EV_IN));
-		su_eq(W("%s: npf exits returned to the VMM", vt),
-		      kvmw_snap_find(v, KVMW_STAT_EXIT, 0, SVM_NPF, 0) ?
-		      kvmw_snap_find(v, KVMW_STAT_EXIT, 0, SVM_NPF, 0)->rec.user : 0,
+		su_why_rows(v, SU_MMIO, &to_vmm);
+		su_eq(W("%s: mmio exits returned to the VMM", vt), to_vmm,
 		      su_tally_user(t, KVMW_EV_MMIO_RD) +
 		      su_tally_user(t, KVMW_EV_MMIO_WR));
 		su_eq(W("%s: KVM_RUN returns", vt), rc->user_returns, user_returns);
@@ -664,21 +758,17 @@ static SU_UNUSED void su_check_vm(const struct su_vm_expect *e,
 		/* the counting contract, with the exit open at the reset */
 		for (size_t s = 0; s < v->nr_stats; s++) {
 			const struct kvmw_rec_stat *r = &v->stats[s].rec;
-			bool known;
+			bool may_return = false;
 
 			if (r->kind != KVMW_STAT_EXIT || r->sub)
 				continue;
 			sum0 += r->count;
-			known = r->code == SVM_CPUID || r->code == SVM_IOIO ||
-				r->code == SVM_MSR || r->code == SVM_HLT ||
-				r->code == SVM_NPF || r->code == SVM_VMMCALL ||
-				r->code == SVM_INTR || r->code == SVM_VINTR;
-			if (!known)
+			if (!su_why_known(r->code, &may_return))
 				su_fail("%s: unexpected exit reason %#x (%llu exits)",
 					vt, r->code, su_ull(r->count));
 			if (!r->user)
 				continue;
-			if (r->code != SVM_IOIO && r->code != SVM_NPF)
+			if (!may_return)
 				su_fail("%s: exit reason %#x: %llu returned to the VMM, want 0",
 					vt, r->code, su_ull(r->user));
 		}
@@ -703,7 +793,7 @@ static SU_UNUSED void su_check_vm(const struct su_vm_expect *e,
 			su_eq(W("%s: dropped_keys[%d]", vt, b),
 			      rc->dropped_keys[b], 0);
 		su_eq(W("%s: dropped_rips", vt), rc->dropped_rips, 0);
-		su_eq(W("%s: isa", vt), rc->isa, KVMW_ISA_SVM);
+		su_eq(W("%s: isa", vt), rc->isa, su_isa());
 		su_eq(W("%s: nr_stats = rows parsed", vt), rc->nr_stats, v->nr_stats);
 		su_eq(W("%s: nr_rips = RIP records parsed", vt), rc->nr_rips,
 		      v->nr_rips);
@@ -756,9 +846,9 @@ static SU_UNUSED void su_check_vm(const struct su_vm_expect *e,
 			rips += v->rips[r].count;
 		su_eq(W("%s: RIP counts sum to exits", vt), rips, rc->exits);
 		if (e->spec) {
-			static const struct { u32 code; enum kvmw_op_kind op; }
-			sites[] = { { SVM_CPUID, KVMW_OP_CPUID },
-				    { SVM_VMMCALL, KVMW_OP_HYPERCALL } };
+			const struct { u32 code; enum kvmw_op_kind op; }
+			sites[] = { { su_code(SU_CPUID), KVMW_OP_CPUID },
+				    { su_code(SU_HCALL), KVMW_OP_HYPERCALL } };
 
 			for (size_t k = 0; k < 2; k++) {
 				unsigned int n = 0;

@@ -215,6 +215,7 @@ int main(int argc, char **argv)
 		const struct kvmw_snap_vm *vm = &s.vms[i];
 		const struct kvmw_snap_vcpu *v = vm->nr_vcpus ? &vm->vcpus[0] : NULL;
 		int before = su_failures;
+		u64 to_vmm;
 
 		order += vm->rec.serial <= prev_serial;
 		prev_serial = vm->rec.serial;
@@ -222,15 +223,13 @@ int main(int argc, char **argv)
 		su_eq("vCPUs", vm->nr_vcpus, 1);
 		if (!v)
 			continue;
-		su_eq("io exits", su_exit_count(v, SVM_IOIO), OUTS);
+		su_eq("io exits", su_why_count(v, SU_IO), OUTS);
 		su_eq("port 0x80 OUT", su_count(v, KVMW_STAT_IOPORT,
 						KVMW_SUB_WRITE, 0, 0x80), OUTS);
-		su_eq("io exits returned to the VMM",
-		      kvmw_snap_find(v, KVMW_STAT_EXIT, 0, SVM_IOIO, 0) ?
-		      kvmw_snap_find(v, KVMW_STAT_EXIT, 0, SVM_IOIO, 0)->rec.user : 0,
-		      OUTS);
+		su_why_rows(v, SU_IO, &to_vmm);
+		su_eq("io exits returned to the VMM", to_vmm, OUTS);
 		su_eq("hlt timed (the last exit is unfinished)",
-		      su_exit_count(v, SVM_HLT), 0);
+		      su_why_count(v, SU_HLT), 0);
 		su_eq("unfinished", v->rec.unfinished, 1);
 		su_eq("open", v->rec.open, 0);
 		su_eq("entry_without_exit", v->rec.entry_without_exit, 1);

@@ -177,11 +177,11 @@ static void check_debugfs(const struct vm_run *r, const struct kvmw_snap *all)
 
 		exits += v->rec.exits;
 		open += v->rec.open;
-		io += su_exit_count(v, SVM_IOIO);
-		hlt += su_exit_count(v, SVM_HLT);
-		irq += su_exit_count(v, SVM_INTR);
-		win += su_exit_count(v, SVM_VINTR);
-		hc += su_exit_count(v, SVM_VMMCALL);
+		io += su_why_count(v, SU_IO);
+		hlt += su_why_count(v, SU_HLT);
+		irq += su_why_count(v, SU_INTR);
+		win += su_why_count(v, SU_VINTR);
+		hc += su_why_count(v, SU_HCALL);
 		wew += v->rec.entry_without_exit;
 		for (size_t s = 0; s < v->nr_stats; s++) {
 			const struct kvmw_rec_stat *st = &v->stats[s].rec;
@@ -237,10 +237,6 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		scale = atoi(argv[1]) > 0 ? atoi(argv[1]) : 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!su_is_amd()) {
-		printf("expectations are for AMD SVM\n");
-		return 77;
-	}
 	su_debugfs_mount();
 	gone_max = su_param_long("/sys/module/kvmwatch/parameters/gone_max");
 	su_note("kvm_amd nrips=%d: ICR fastpath before kvm_exit expected: %s",

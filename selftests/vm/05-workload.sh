@@ -26,6 +26,8 @@ case "$(uname -r)" in
 *) run --vcpus 2 --x2apic-ipi 50 ;;
 esac
 run --hlt 20 --hlt-tscdl 20
+# The deadline awaited running: the guest's timer count and EOIs exact.
+run --spin-tscdl 20:300000
 run --vcpus 2 --cpuid 500 --out 0x80:200 --in 0x71:100 \
 	--rdmsr 0x1b:100 --wrmsr 0x6e0:100 \
 	--mmio-write 0xd0000000:50 --mmio-read 0xd0000000:50 \

@@ -29,14 +29,14 @@ json_flat </tmp/trace.json >/tmp/trace.flat ||
 
 events=$(grep -c '^{"event":' /tmp/trace.json || true)
 exits_80=$(grep '^{"event":"exit",' /tmp/trace.json |
-	grep '"reason":"io",' | grep -c '"key":"0x80:POUT",' || true)
+	grep "\"reason\":\"$R_IO\"," | grep -c '"key":"0x80:POUT",' || true)
 pio_80=$(grep '^{"event":"pio",' /tmp/trace.json |
 	grep -c '"port":128,"dir":"out",' || true)
 expect_eq "EXIT records, reason io, key 0x80:POUT" "$exits_80" $WANT
 expect_eq "PIO records, port 0x80, out" "$pio_80" $WANT
 
 exits_f4=$(grep '^{"event":"exit",' /tmp/trace.json |
-	grep '"reason":"io",' | grep -c '"key":"0xf4:POUT",' || true)
+	grep "\"reason\":\"$R_IO\"," | grep -c '"key":"0xf4:POUT",' || true)
 pio_f4=$(grep '^{"event":"pio",' /tmp/trace.json |
 	grep -c '"port":244,"dir":"out",' || true)
 expect_eq "PIO 0xf4 = EXIT 0xf4 + one DONE per vCPU" "$pio_f4" \

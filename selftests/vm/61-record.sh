@@ -138,13 +138,13 @@ done
 io_a=$(($(val /tmp/out1000.txt vm0.total.out) + $(val /tmp/out1000.txt vm0.total.in)))
 io_b=$(($(val /tmp/out3000.txt vm0.total.out) + $(val /tmp/out3000.txt vm0.total.in)))
 kvmwatch report --diff /tmp/out1000.rec /tmp/out3000.rec | tee /tmp/diff.txt
-grep -Eq '^ +io +[0-9]+ +[0-9]+ +\+2000 ' /tmp/diff.txt ||
-	{ echo "FAIL: no io row with +2000 in the text"; exit 1; }
+grep -Eq "^ +$R_IO +[0-9]+ +[0-9]+ +\\+2000 " /tmp/diff.txt ||
+	{ echo "FAIL: no $R_IO row with +2000 in the text"; exit 1; }
 kvmwatch report --diff --json /tmp/out1000.rec /tmp/out3000.rec |
 	json_flat >/tmp/diff.flat
-expect_eq "io exits, B - A" "$(jrow /tmp/diff.flat reason io delta)" 2000
+expect_eq "io exits, B - A" "$(jrow /tmp/diff.flat reason "$R_IO" delta)" 2000
 expect_eq "io exits, B - A = the guests' own difference" \
-	"$(jrow /tmp/diff.flat reason io delta)" $((io_b - io_a))
+	"$(jrow /tmp/diff.flat reason "$R_IO" delta)" $((io_b - io_a))
 kvmwatch report --diff --event ioport --json /tmp/out1000.rec \
 	/tmp/out3000.rec | json_flat >/tmp/diff.flat
 expect_eq "0x80:POUT in A" "$(jrow /tmp/diff.flat key 0x80:POUT count_a)" 1000
@@ -204,8 +204,8 @@ kvmwatch report /tmp/int.rec >/tmp/int.txt 2>/tmp/int.rep.err
 expect_eq "its report: no warning" "$(cat /tmp/int.rep.err)" ""
 grep -q "^# lost: 0 of $1 records produced\$" /tmp/int.txt ||
 	{ head -12 /tmp/int.txt; echo "FAIL: the trailer's counts"; exit 1; }
-grep -Eq '^ +io +[0-9]+ ' /tmp/int.txt ||
-	{ cat /tmp/int.txt; echo "FAIL: no io row"; exit 1; }
+grep -Eq "^ +$R_IO +[0-9]+ " /tmp/int.txt ||
+	{ cat /tmp/int.txt; echo "FAIL: no $R_IO row"; exit 1; }
 echo "ok: SIGINT: $1 events, trailer written"
 
 rc=0
@@ -232,8 +232,8 @@ grep -q 'loss counts are unknown' /tmp/kill.rep.err ||
 	{ cat /tmp/kill.rep.err; echo "FAIL: no warning"; exit 1; }
 grep -q '^# lost: unknown (' /tmp/kill.txt ||
 	{ head -12 /tmp/kill.txt; echo "FAIL: loss not said unknown"; exit 1; }
-grep -Eq '^ +io +[0-9]+ ' /tmp/kill.txt ||
-	{ cat /tmp/kill.txt; echo "FAIL: no io row"; exit 1; }
+grep -Eq "^ +$R_IO +[0-9]+ " /tmp/kill.txt ||
+	{ cat /tmp/kill.txt; echo "FAIL: no $R_IO row"; exit 1; }
 echo "ok: SIGKILL: reported without trailer, loss unknown"
 kill -TERM $beside
 wait $beside || true

@@ -35,8 +35,9 @@
 #     "some BLOCKED put" is asserted, with waited WAKEUPs >= 1. How long
 #     a vCPU is preempted depends on the host's scheduler: shown, not
 #     asserted.
-#  2. The same guest pinned with taskset to pCPU 1: every vCPU ran on
-#     pCPU 1 only: pcpus = [1] with all the running time, pcpuid 1,
+#  2. The same guest pinned with taskset to the last pCPU (1 of QEMU's
+#     two, bochs's only one): every vCPU ran on it only: pcpus = [it]
+#     with all the running time, pcpuid it,
 #     migrations 0, in the JSON and in kvm_watcher -o's text columns.
 #  3. A recording without LOAD/PUT records: exit 1, "no vCPU scheduling
 #     records: record with -e sched", nothing on stdout.
@@ -313,10 +314,12 @@ expect_eq "text rows of the guest's vCPUs" \
 	"$(grep -cE "^$pid +[0-9]+ +[0-9]+\.[0-9]{4} +[0-9]+\.[0-9]{4} +[0-9]+\.[0-9]{4} +[0-9]+ +[01] +[0-9]+ " /tmp/sched.txt)" \
 	$VCPUS
 
-echo "== 2. pinned to pCPU 1 with taskset"
+# The last pCPU: 1 under QEMU (two CPUs), 0 under bochs (one).
+PIN=$(($(nproc) - 1))
+echo "== 2. pinned to pCPU $PIN with taskset"
 rc=0
 kvmwatch record -e sched -o /tmp/pinned.rec -- \
-	sh -c "taskset -c 1 $GUEST >/tmp/pin.out; exit \$?" 2>/tmp/pin.err || rc=$?
+	sh -c "taskset -c $PIN $GUEST >/tmp/pin.out; exit \$?" 2>/tmp/pin.err || rc=$?
 cat /tmp/pin.err
 expect_eq "pinned: exit status" "$rc" 0
 guest_ok /tmp/pin.out
@@ -328,18 +331,18 @@ while [ $i -lt $VCPUS ]; do
 	p="vcpus[$i]"
 	set -- $(sum /tmp/pinned.flat "$p.pcpus" cpu)
 	expect_eq "pinned vCPU $i: pCPUs it ran on" "$2" 1
-	expect_eq "pinned vCPU $i: that pCPU" "$(jv /tmp/pinned.flat "$p.pcpus[0].cpu")" 1
+	expect_eq "pinned vCPU $i: that pCPU" "$(jv /tmp/pinned.flat "$p.pcpus[0].cpu")" $PIN
 	expect_eq "pinned vCPU $i: its share" "$(jv /tmp/pinned.flat "$p.pcpus[0].share")" 100.00
-	expect_eq "pinned vCPU $i: pcpu_most" "$(jv /tmp/pinned.flat "$p.pcpu_most")" 1
-	expect_eq "pinned vCPU $i: pcpu_last" "$(jv /tmp/pinned.flat "$p.pcpu_last")" 1
+	expect_eq "pinned vCPU $i: pcpu_most" "$(jv /tmp/pinned.flat "$p.pcpu_most")" $PIN
+	expect_eq "pinned vCPU $i: pcpu_last" "$(jv /tmp/pinned.flat "$p.pcpu_last")" $PIN
 	expect_eq "pinned vCPU $i: migrations" "$(jv /tmp/pinned.flat "$p.migrations")" 0
 	echo "note: pinned vCPU $i: preempted $(jv /tmp/pinned.flat "$p.pct.preempted")% (unpinned: $(jv /tmp/sched.flat "$p.pct.preempted")%)"
 	i=$((i + 1))
 done
 kvmwatch report --sched /tmp/pinned.rec >/tmp/pinned.txt
 pid=$(sed -n 's/^vm0\.id=\([0-9]*\)-.*/\1/p' /tmp/pin.out)
-expect_eq "pinned: text rows with pcpuid 1, 0 migrations, pcpus 1:100%" \
-	"$(grep -cE "^$pid +[0-9]+ +([0-9.]+ +){3}[0-9]+ +[01] +1 +([0-9.]+ +){3}0 +1:100%\$" /tmp/pinned.txt)" \
+expect_eq "pinned: text rows with pcpuid $PIN, 0 migrations, pcpus $PIN:100%" \
+	"$(grep -cE "^$pid +[0-9]+ +([0-9.]+ +){3}[0-9]+ +[01] +$PIN +([0-9.]+ +){3}0 +$PIN:100%\$" /tmp/pinned.txt)" \
 	$VCPUS
 
 echo "== 3. a recording without LOAD/PUT records"

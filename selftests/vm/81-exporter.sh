@@ -129,8 +129,8 @@ wait $STAT || rc=$?
 expect_eq "kvmwatch stat's exit status (the guest's)" "$rc" 0
 json_flat </tmp/exp-stat.json >/tmp/exp-stat.flat
 
-io=$(exported "$ID" kvmwatch_exits_total 'reason="io"}' /tmp/exp-m1)
-expect_eq "exporter: $ID io exits = stat's" "$io" "$(jsum "$ID" io)"
+io=$(exported "$ID" kvmwatch_exits_total "reason=\"$R_IO\"}" /tmp/exp-m1)
+expect_eq "exporter: $ID io exits = stat's" "$io" "$(jsum "$ID" "$R_IO")"
 [ "$io" -ge $((2 * N)) ] || { echo "FAIL: io $io < $((2 * N))"; exit 1; }
 expect_eq "exporter: $ID port 0x80 writes = the guest's tally" \
 	"$(exported "$ID" kvmwatch_ioport_exits_total \
@@ -138,14 +138,14 @@ expect_eq "exporter: $ID port 0x80 writes = the guest's tally" \
 		/tmp/exp-m1)" "$tally"
 expect_eq "exporter: $ID io histogram count" \
 	"$(exported "$ID" kvmwatch_exit_handling_seconds_count \
-		'reason="io"}' /tmp/exp-m1)" "$io"
+		"reason=\"$R_IO\"}" /tmp/exp-m1)" "$io"
 expect_eq "exporter: $ID io histogram +Inf bucket" \
 	"$(exported "$ID" kvmwatch_exit_handling_seconds_bucket \
-		'reason="io",le="+Inf"}' /tmp/exp-m1)" "$io"
+		"reason=\"$R_IO\",le=\"+Inf\"}" /tmp/exp-m1)" "$io"
 expect_eq "exporter: $ID vCPUs" \
 	"$(exported "$ID" kvmwatch_vcpus '}' /tmp/exp-m1)" 2
 expect_eq "textfile: $ID io exits" \
-	"$(exported "$ID" kvmwatch_exits_total 'reason="io"}' /tmp/exp-tf)" \
+	"$(exported "$ID" kvmwatch_exits_total "reason=\"$R_IO\"}" /tmp/exp-tf)" \
 	"$io"
 expect_eq "textfile directory: no temporary left" "$(ls -A $TF)" \
 	kvmwatch.prom

@@ -70,7 +70,7 @@ expect_eq "-1: kvm_pio(0xf4:POUT)" "$(row 'kvm_pio(0xf4:POUT)')" \
 	"$(sed -n 's/^vm0\.out\.0xf4=//p' /tmp/top.held) 0"
 expect_eq "-1: kvm_pio, all the guest's OUTs" "$(row kvm_pio)" \
 	"$(sed -n 's/^vm0\.total\.out=//p' /tmp/top.held) 0"
-expect_eq "-1: kvm_exit(cpuid)" "$(row 'kvm_exit(cpuid)')" "$C 0"
+expect_eq "-1: kvm_exit($R_CPUID)" "$(row "kvm_exit($R_CPUID)")" "$C 0"
 expect_eq "-1: kvm_exit is the sum of its children" "$(row kvm_exit)" \
 	"$(awk '$1 ~ /^kvm_exit\(/ { t += $2 } END { print t " 0" }' /tmp/top.once)"
 expect_eq "-1: lines in kvm_stat's format" \
@@ -218,7 +218,7 @@ waitfor "p: kvm_pio of the held guest" "^ kvm_pio +$((N + 1)) +[0-9.]+ +0\$"
 key x
 waitfor "x: child event with the port's name" \
 	"^   kvm_pio\\(0x80:POUT\\) POST_IODELAY +$N +[0-9.]+ +0\$"
-waitfor "x: exit reason" "^   kvm_exit\\(cpuid\\) +$C "
+waitfor "x: exit reason" "^   kvm_exit\\($R_CPUID\\) +$C "
 key x
 key f
 waitfor "f: prompt" '^Show statistics for events matching a regex\.$'
