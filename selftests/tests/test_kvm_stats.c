@@ -364,6 +364,8 @@ static void part_b(void)
 	struct kvmw_guest_spec spec;
 	struct kvmw_snap s1, s2, s3;
 	u64 user_rows, users, total, g, wall, tol;
+	unsigned int open1;
+	long long d;
 	struct kvmw_vm *vm;
 	double t_ready, t_end;
 
@@ -383,6 +385,7 @@ static void part_b(void)
 	t_ready = su_now();
 	usleep(B_SKIP_MS * 1000);
 	su_snap(w.fd, KVMW_SNAP_KVM | KVMW_SNAP_RESET, &s1);
+	open1 = vcpu_of(&s1, vm, 0, "B reset")->rec.open;
 	usleep(B_GAP_MS * 1000);
 	su_snap(w.fd, KVMW_SNAP_KVM, &s2);
 	t_end = su_now();
@@ -423,8 +426,18 @@ static void part_b(void)
 	su_eq("B interval: user_ns exactly 0", v->rec.user_ns, 0);
 	su_eq("B interval: no reason row went to the VMM", users, 0);
 	su_check(su_why_count(v, SU_HLT) > 0, "B interval: HLT exits timed");
-	su_eq("B interval: halt_exits = kvmwatch's timed HLT exits",
-	      v->kvm[KVMW_KVM_HALT_EXITS], su_why_count(v, SU_HLT));
+	/*
+	 * KVM counts a HLT exit when it happens, kvmwatch when the entry
+	 * after it closes it: an exit open at the second snapshot can be in
+	 * KVM's count only, one open at the reset in kvmwatch's only. Seen
+	 * once: 15 for 14, the vCPU halted at the second snapshot.
+	 */
+	d = (long long)v->kvm[KVMW_KVM_HALT_EXITS] -
+	    (long long)su_why_count(v, SU_HLT);
+	su_check(d >= -(long long)open1 && d <= (long long)v->rec.open,
+		 "B interval: halt_exits %llu = kvmwatch's timed HLT exits %llu, but for exits open at the reset (%u) or at the end (%u)",
+		 su_ull(v->kvm[KVMW_KVM_HALT_EXITS]),
+		 su_ull(su_why_count(v, SU_HLT)), open1, v->rec.open);
 	su_check(g + tol >= wall && g <= wall + tol,
 		 "B interval: guest + exits %llu ns = wall %llu ns within %llu ns",
 		 su_ull(g), su_ull(wall), su_ull(tol));
