@@ -90,8 +90,8 @@ jvm() {
 
 # stat_cmd [STAT-OPTIONS]: run $CMD (kvmw-guest ..., its tally into
 # /tmp/cmd.out) under "kvmwatch stat --json -- sh -c", require both exit
-# statuses 0 and the guests exact, and flatten the report into $flat
-# without histograms and RIPs (awk is slow on them).
+# statuses 0 and the guests exact, and flatten the report (stat_flatten;
+# histograms and RIPs are left out: awk is slow on them).
 stat_cmd() {
 	echo "== kvmwatch stat --json $* -- sh -c 'kvmw-guest ...'"
 	rc=0
@@ -100,6 +100,11 @@ stat_cmd() {
 	expect_eq "kvmwatch's exit status (the command's)" "$rc" 0
 	grep -q '^result=ok' /tmp/cmd.out ||
 		{ cat /tmp/cmd.out; echo "FAIL: the command's guests"; return 1; }
+	stat_flatten
+}
+
+# stat_flatten: /tmp/stat.json into $flat, without histograms and RIPs
+stat_flatten() {
 	json_flat </tmp/stat.json | grep -v -e '\.hist\[' -e '\.rips\[' \
 		>"${flat:-/tmp/stat.flat}"
 }

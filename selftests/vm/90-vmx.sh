@@ -104,7 +104,7 @@ kvmwatch stat --json -- sh -c 'vmx_bad_entry 7 >/tmp/bad.out' \
 	>/tmp/stat.json || rc=$?
 cat /tmp/bad.out
 expect_eq "exit status" "$rc" 0
-json_flat </tmp/stat.json | grep -v -e '\.hist\[' -e '\.rips\[' >"$flat"
+stat_flatten
 id=$(awk -F'\t' '$1 ~ /^vms\[[0-9]+\]\.vm$/ { print $2 }' "$flat")
 # Like perf, an exit counts when its entry closes it: the last failed
 # entry of each run is never followed by one (the VMM gives up) and is
