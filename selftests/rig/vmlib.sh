@@ -38,11 +38,14 @@ kvm_vendor_module() {
 }
 
 # Exit reason names as kvmwatch (and perf) prints them for this CPU's KVM:
-# AMD SVM under QEMU, Intel VMX under bochs.
+# AMD SVM under QEMU, Intel VMX under bochs. R_ISA is the "isa" of JSON
+# output, C_IO the IO exit's code (SVM_EXIT_IOIO, EXIT_REASON_IO_INSTRUCTION).
 if [ "$(kvm_vendor_module)" = kvm_intel ]; then
 	R_CPUID=CPUID R_IO=IO_INSTRUCTION R_HLT=HLT R_HCALL=VMCALL
+	R_ISA=VMX C_IO=30
 else
 	R_CPUID=cpuid R_IO=io R_HLT=hlt R_HCALL=hypercall
+	R_ISA=SVM C_IO=123
 fi
 
 # Readers of "kvmwatch stat --json" output flattened by json_flat into

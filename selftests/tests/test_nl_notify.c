@@ -315,7 +315,7 @@ static void th_setup(struct nlr_sock *s, uint32_t rl_ms)
 	c.enable = KVMW_ENABLE_STATS;
 	c.filter = su_filter_pid(getpid(), false);
 	c.nr_th = 1;
-	c.th[0] = (struct kw_th){ KVMW_ISA_SVM, SVM_IOIO, TH_RATE };
+	c.th[0] = (struct kw_th){ su_isa(), su_code(SU_IO), TH_RATE };
 	c.rl = rl_ms;
 	kw_set_ok(s, &c, "threshold");
 }
@@ -340,7 +340,7 @@ static void check_te(const struct note *n, const char *tag, uint64_t serial,
 {
 	su_check(n->well_formed && n->vm_serial == serial &&
 		 !strcmp(n->id, id) && n->pid == getpid() &&
-		 n->isa == KVMW_ISA_SVM && n->code == SVM_IOIO &&
+		 n->isa == su_isa() && n->code == su_code(SU_IO) &&
 		 n->threshold == TH_RATE && n->rate > TH_RATE &&
 		 n->interval_ns >= 500000000ULL && n->interval_ns <= 5000000000ULL,
 		 "%s: at %.1f s: vm %s serial %llu pid %d vcpu %u isa %u code %#x threshold %llu rate %llu/s over %.2f s, suppressed %u",
@@ -598,7 +598,7 @@ static void part_th_noenable(void)
 	cfg.set_filter = cfg.set_th = true;
 	cfg.filter = su_filter_pid(getpid(), false);
 	cfg.nr_th = 1;
-	cfg.th[0] = (struct kw_th){ KVMW_ISA_SVM, SVM_IOIO, TH_RATE };
+	cfg.th[0] = (struct kw_th){ su_isa(), su_code(SU_IO), TH_RATE };
 	kw_set_ok(&ce->s, &cfg, "threshold, no ENABLE");
 	collector_run(ce);
 	su_counters(dev, &c);
@@ -675,7 +675,7 @@ static void part_th_burst(void)
 	cfg.rl = 100;
 	cfg.nr_th = KVMW_NL_THRESHOLDS_MAX;
 	for (unsigned int i = 0; i < cfg.nr_th; i++)
-		cfg.th[i] = (struct kw_th){ KVMW_ISA_SVM, SVM_IOIO, TH_RATE };
+		cfg.th[i] = (struct kw_th){ su_isa(), su_code(SU_IO), TH_RATE };
 	for (int i = 0; i < BURST_SOCKS; i++) {
 		kw_open(&s[i]);
 		cfg.set_enable = i == 0;
@@ -731,10 +731,6 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
-	if (!su_is_amd()) {
-		printf("expectations are for AMD SVM\n");
-		return 77;
-	}
 	kw_resolve();
 	if (!strcmp(part, "notify")) {
 		part_notify();

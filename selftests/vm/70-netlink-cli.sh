@@ -10,10 +10,10 @@
 #     the intervals add up to the guest's counts.
 #  3. Filters: -p, --vm and --vcpu select the same VMs and vCPUs of a
 #     held guest over both.
-#  4. "monitor --json -t io:10" around a guest doing OUTs far above that
+#  4. "monitor --json -t IO:10" (io, or IO_INSTRUCTION on VMX) around a guest doing OUTs far above that
 #     rate: exactly one vm_new and one vm_gone for it, and exactly one
 #     threshold crossing, with its vCPU, reason and rate. A second monitor
-#     with thresholds of its own (io:20, hlt:1) sees only its own crossing;
+#     with thresholds of its own (IO:20, HLT:1) sees only its own crossing;
 #     a third without thresholds, in text, sees both.
 #  5. Without CAP_NET_ADMIN, and outside the initial network namespace,
 #     the user is told why.
@@ -79,11 +79,11 @@ echo "ok: JSON reports equal but for start_ns/time_ns ($(wc -l </tmp/nl.flat) va
 id=$(sed -n 's/^vm0\.id=//p' /tmp/cmd.out)
 expect_eq "VMs listed" "$(awk -F'\t' '$1 ~ /^vms\[[0-9]+\]\.vm$/ { print $2 }' \
 	/tmp/nl.flat | xargs)" "$id"
-expect_eq "cpuid exits (netlink)" "$(sum_reason /tmp/nl.flat cpuid)" \
+expect_eq "cpuid exits (netlink)" "$(sum_reason /tmp/nl.flat "$R_CPUID")" \
 	"$(val vm0.total.cpuid)"
-expect_eq "io exits (netlink)" "$(sum_reason /tmp/nl.flat io)" \
+expect_eq "io exits (netlink)" "$(sum_reason /tmp/nl.flat "$R_IO")" \
 	$(($(val vm0.total.out) + $(val vm0.total.in)))
-expect_eq "hlt exits (netlink)" "$(sum_reason /tmp/nl.flat hlt)" \
+expect_eq "hlt exits (netlink)" "$(sum_reason /tmp/nl.flat "$R_HLT")" \
 	"$(val vm0.total.hlt)"
 expect_eq "asked OUTs (2 vCPUs x 25)" "$(val vm0.out.0x80)" 50
 
@@ -122,9 +122,9 @@ n_nl=$(grep -c '^{' /tmp/nl.json)
 echo "ok: $n_nl intervals over netlink, $(grep -c '^{' /tmp/dev.json) over dev"
 want=$(($(val vm0.total.out) + $(val vm0.total.in)))
 expect_eq "io exits, intervals summed (netlink)" \
-	"$(sum_reason /tmp/nl.flat io)" "$want"
+	"$(sum_reason /tmp/nl.flat "$R_IO")" "$want"
 expect_eq "io exits, intervals summed (dev)" \
-	"$(sum_reason /tmp/dev.flat io)" "$want"
+	"$(sum_reason /tmp/dev.flat "$R_IO")" "$want"
 
 echo "== 3. -p, --vm, --vcpu select the same over both"
 rm -f /tmp/held.out
@@ -173,16 +173,18 @@ kill -TERM $held
 wait $held || true
 trap - EXIT
 
-echo "== 4. monitor --json -t io:10, another with -t hlt:1 -t io:20, and"
-echo "   monitor (text) beside them"
+R_IO_SWAPCASE=$(echo "$R_IO" | tr "A-Za-z" "a-zA-Z")
+echo "== 4. monitor --json -t $R_IO:10, another with -t $R_HLT:1 -t $R_IO:20,"
+echo "   and monitor (text) beside them"
 rm -f /tmp/mon.json /tmp/mon.err /tmp/mon.txt /tmp/mon2.err /tmp/mon3.json \
 	/tmp/mon3.err
-kvmwatch monitor --json -t io:10 >/tmp/mon.json 2>/tmp/mon.err &
+kvmwatch monitor --json -t "$R_IO:10" >/tmp/mon.json 2>/tmp/mon.err &
 mon=$!
 kvmwatch monitor >/tmp/mon.txt 2>/tmp/mon2.err &
 mon2=$!
-kvmwatch monitor --json -t hlt:1 --threshold IO:20 --ratelimit 200 \
-	>/tmp/mon3.json 2>/tmp/mon3.err &
+# Reason names are case-insensitive: the second asks in the other case.
+kvmwatch monitor --json -t "$R_HLT:1" --threshold "$R_IO_SWAPCASE:20" \
+	--ratelimit 200 >/tmp/mon3.json 2>/tmp/mon3.err &
 mon3=$!
 trap 'kill $mon $mon2 $mon3 2>/dev/null || true' EXIT
 i=0
@@ -195,9 +197,9 @@ until grep -q '^kvmwatch monitor: listening' /tmp/mon.err &&
 	sleep 0.1
 done
 expect_eq "what the module holds" "$(cat /tmp/mon.err)" \
-	"kvmwatch monitor: listening; thresholds io>10/s; rate limit 1000 ms"
+	"kvmwatch monitor: listening; thresholds $R_IO>10/s; rate limit 1000 ms"
 expect_eq "what the module holds (second)" "$(cat /tmp/mon3.err)" \
-	"kvmwatch monitor: listening; thresholds hlt>1/s, io>20/s; rate limit 200 ms"
+	"kvmwatch monitor: listening; thresholds $R_HLT>1/s, $R_IO>20/s; rate limit 200 ms"
 # Thousands of OUTs a second for 5 s: the rate crosses 10/s once and
 # stays above until the VM is gone.
 kvmw-guest --timeout 240 --duration 5 --out 0x80:200 >/tmp/cmd.out
@@ -230,7 +232,7 @@ expect_eq "vm_new of the guest's VM" "$(grep -c "^{\"event\":\"vm_new\",\"time_n
 expect_eq "vm_gone of the guest's VM" "$(grep -c "^{\"event\":\"vm_gone\",\"time_ns\":[0-9]*,\"vm\":\"$id\",\"serial\":[0-9]*,\"pid\":$pid,\"ppid\":[0-9]*,\"vcpus\":1}\$" /tmp/mon.json)" 1
 th=$(grep '"event":"threshold"' /tmp/mon.json)
 case $th in
-"{\"event\":\"threshold\",\"time_ns\":"*",\"vm\":\"$id\",\"serial\":"*",\"pid\":$pid,\"vcpu\":0,\"isa\":\"SVM\",\"reason\":\"io\",\"code\":123,\"rate\":"*",\"threshold\":10,\"suppressed\":0,\"interval_ns\":"*",\"portid\":"*"}")
+"{\"event\":\"threshold\",\"time_ns\":"*",\"vm\":\"$id\",\"serial\":"*",\"pid\":$pid,\"vcpu\":0,\"isa\":\"$R_ISA\",\"reason\":\"$R_IO\",\"code\":$C_IO,\"rate\":"*",\"threshold\":10,\"suppressed\":0,\"interval_ns\":"*",\"portid\":"*"}")
 	echo "ok: one threshold notification: $th" ;;
 *)
 	echo "FAIL: threshold notification: '$th'"; exit 1 ;;
@@ -251,7 +253,7 @@ expect_eq "second monitor: events" \
 	"vm_new threshold vm_gone"
 th3=$(grep '"event":"threshold"' /tmp/mon3.json)
 case $th3 in
-*",\"vm\":\"$id\","*",\"vcpu\":0,\"isa\":\"SVM\",\"reason\":\"io\",\"code\":123,\"rate\":"*",\"threshold\":20,\"suppressed\":0,"*)
+*",\"vm\":\"$id\","*",\"vcpu\":0,\"isa\":\"$R_ISA\",\"reason\":\"$R_IO\",\"code\":$C_IO,\"rate\":"*",\"threshold\":20,\"suppressed\":0,"*)
 	echo "ok: the second monitor's own threshold: $th3" ;;
 *)
 	echo "FAIL: the second monitor's threshold: '$th3'"; exit 1 ;;
@@ -268,9 +270,9 @@ expect_eq "text header" "$(head -n 1 /tmp/mon.txt)" \
 expect_eq "text lines" \
 	"$(awk 'NR > 1 { print $2, $3, $4 }' /tmp/mon.txt | sort | uniq -c | xargs)" \
 	"2 threshold $id $pid 1 vm_gone $id $pid 1 vm_new $id $pid"
-grep -q " threshold  $id *$pid *vcpu=0 reason=io rate=$rate threshold=10 suppressed=0 interval_ms=" \
+grep -q " threshold  $id *$pid *vcpu=0 reason=$R_IO rate=$rate threshold=10 suppressed=0 interval_ms=" \
 	/tmp/mon.txt || { echo "FAIL: the text threshold line (10/s)"; exit 1; }
-grep -q " threshold  $id *$pid *vcpu=0 reason=io rate=[0-9]* threshold=20 suppressed=0 interval_ms=" \
+grep -q " threshold  $id *$pid *vcpu=0 reason=$R_IO rate=[0-9]* threshold=20 suppressed=0 interval_ms=" \
 	/tmp/mon.txt || { echo "FAIL: the text threshold line (20/s)"; exit 1; }
 echo "ok: the text monitor saw both sockets' thresholds"
 
