@@ -32,8 +32,7 @@ tap_merge() {
 
 # The in-VM tests the bochs back end runs (Intel VMX, kvm_intel), as
 # boot.sh -t globs: every test whose checks apply to VMX, 90-vmx being the
-# VMX-only one. Left out (docs/testing.md): 62-events (written against
-# SVM's exit codes: it skips itself on Intel), 63-ring-loss (needs two
+# VMX-only one. Left out (docs/testing.md): 63-ring-loss (needs two
 # CPUs), 83-doctor-more.
 KVMW_VMX_TESTS="00-*,01-*,05-*,10-*,20-*,30-*,31-*,32-*,33-*,35-*,36-*"
-KVMW_VMX_TESTS+=",60-*,61-*,64-*,70-*,71-*,80-*,81-*,82-*,90-*"
+KVMW_VMX_TESTS+=",60-*,61-*,62-*,64-*,70-*,71-*,80-*,81-*,82-*,90-*"
