@@ -69,7 +69,8 @@ const char kvmw_record_usage[] =
 	"      --vm ID            only the VM ID (\"<pid>-<fd>\")\n"
 	"      --vcpu N           only vCPUs with vcpu_id N\n"
 	"      --pages N          ring data pages per CPU, a power of two from\n"
-	"                         2 to 4096 (default: the module's, 64)\n"
+	"                         2 to " KVMW_STR(KVMW_RING_PAGES_MAX)
+	" (default: the module's, " KVMW_STR(KVMW_RING_PAGES_DEFAULT) ")\n"
 	"      --time SECS        stop after SECS seconds\n"
 	"  -h, --help             show this help\n"
 	"\n"

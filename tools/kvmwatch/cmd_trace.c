@@ -83,7 +83,8 @@ const char kvmw_trace_usage[] =
 	"                        overwrites the oldest events instead of\n"
 	"                        dropping new ones\n"
 	"      --pages N         ring size per CPU in pages: a power of two,\n"
-	"                        2 to 4096 (default 64)\n"
+	"                        2 to " KVMW_STR(KVMW_RING_PAGES_MAX)
+	" (default " KVMW_STR(KVMW_RING_PAGES_DEFAULT) ")\n"
 	"      --time SECS       stop after SECS seconds\n"
 	"  -h, --help            show this help\n"
 	"\n"
