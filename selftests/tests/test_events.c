@@ -721,20 +721,6 @@ static void agg_vs_row(const char *vt, const char *name, const struct agg *a,
 	}
 }
 
-/* Breakdown kinds against the guest's events (stats_util.h su_bd[]). */
-static const struct {
-	u16 kind, sub;
-	enum kvmw_evkind ev;
-	enum su_why why;	/* the exit (VMX MMIO: or SU_MMIO_FIRST) */
-} bd_map[] = {
-	{ KVMW_STAT_IOPORT, KVMW_SUB_WRITE, KVMW_EV_OUT, SU_IO },
-	{ KVMW_STAT_IOPORT, KVMW_SUB_READ, KVMW_EV_IN, SU_IO },
-	{ KVMW_STAT_MSR, KVMW_SUB_READ, KVMW_EV_RDMSR, SU_MSR_RD },
-	{ KVMW_STAT_MSR, KVMW_SUB_WRITE, KVMW_EV_WRMSR, SU_MSR_WR },
-	{ KVMW_STAT_MMIO, KVMW_SUB_READ, KVMW_EV_MMIO_RD, SU_MMIO },
-	{ KVMW_STAT_MMIO, KVMW_SUB_WRITE, KVMW_EV_MMIO_WR, SU_MMIO },
-};
-
 /*
  * EXIT records of one vCPU for exits of one kind, timed ones as in
  * exit_agg(); SVM's MSR reads and writes (one reason) by their key_sub.
@@ -1015,13 +1001,13 @@ static void check_exits(const struct run *r, const struct recorder *rc)
 		      why_records(&rc->rs, i, SU_INTR),
 		      t->kstat[KVMW_KSTAT_IRQ_EXITS]);
 
-		/* every key the guest used, and no other */
-		for (size_t b = 0; b < ARRAY_SIZE(bd_map); b++)
+		/* every key the guest used, and no other (stats_util.h su_bd[]) */
+		for (size_t b = 0; b < ARRAY_SIZE(su_bd); b++)
 			for (unsigned int c = 0; c < t->nr_counts; c++) {
 				const struct kvmw_count *k = &t->counts[c];
 				u64 want;
 
-				if (k->ev != bd_map[b].ev || !k->guest)
+				if (k->ev != su_bd[b].ev || !k->guest)
 					continue;
 				/* DONE's OUT: no record (open at the end) */
 				want = k->guest - (k->ev == KVMW_EV_OUT &&
@@ -1030,8 +1016,8 @@ static void check_exits(const struct run *r, const struct recorder *rc)
 				guest_keyed += want;
 				su_eq(W("%s: EXIT records keyed %s %#llx", vt,
 					kvmw_ev_name(k->ev), su_ull(k->key)),
-				      exit_agg(&rc->rs, i, true, 0, bd_map[b].kind,
-					       bd_map[b].sub, k->key).count,
+				      exit_agg(&rc->rs, i, true, 0, su_bd[b].kind,
+					       su_bd[b].sub, k->key).count,
 				      want);
 			}
 		su_eq(W("%s: keyed EXIT records = guest's keyed operations", vt),
