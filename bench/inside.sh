@@ -128,8 +128,8 @@ count_kvmwatch() {
 	fi
 }
 
-# Events mode: "kvmwatch record -e exit,io" at the default ring size (64
-# pages per CPU), or with --pages N as configuration kvmwatch-record-pN
+# Events mode: "kvmwatch record -e exit,io" at the default ring size
+# (KVMW_RING_PAGES_DEFAULT: 256 pages, 1 MiB per CPU), or with --pages N as configuration kvmwatch-record-pN
 # (REC_PAGES, set by cfg_fn), started like the peers and stopped with
 # SIGINT. Attached: probes in and the file in place (record renames it
 # there once the device accepted everything). Its summary on stderr:
