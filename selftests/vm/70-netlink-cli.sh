@@ -10,11 +10,12 @@
 #     the intervals add up to the guest's counts.
 #  3. Filters: -p, --vm and --vcpu select the same VMs and vCPUs of a
 #     held guest over both.
-#  4. "monitor --json -t IO:10" (io, or IO_INSTRUCTION on VMX) around a guest doing OUTs far above that
-#     rate: exactly one vm_new and one vm_gone for it, and exactly one
-#     threshold crossing, with its vCPU, reason and rate. A second monitor
-#     with thresholds of its own (IO:20, HLT:1) sees only its own crossing;
-#     a third without thresholds, in text, sees both.
+#  4. "monitor --json -t IO:10" (io on SVM, IO_INSTRUCTION on VMX)
+#     around a guest doing OUTs far above that rate: exactly one vm_new
+#     and one vm_gone for it, and exactly one threshold crossing, with
+#     its vCPU, reason and rate. A second monitor with thresholds of its
+#     own (IO:20, HLT:1) sees only its own crossing; a third without
+#     thresholds, in text, sees both.
 #  5. Without CAP_NET_ADMIN, and outside the initial network namespace,
 #     the user is told why.
 # The static binary's NSS stand-ins (tools/Makefile) must never have been
