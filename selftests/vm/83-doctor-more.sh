@@ -27,7 +27,9 @@
 #    vain per ~11 ms round: ~270 ms/s, > 50 ms/s, and slower halts only
 #    make more polls fail. To the statistics the same guest is an idle
 #    vCPU woken by its TSC-deadline timer ~270 times a second: also a
-#    timer-tick finding, rightly.
+#    timer-tick finding, rightly. KVM's own halt_poll_fail_ns is read
+#    around each doctor run: one retry, only if it too says the polls
+#    wasted under 50 ms/s (the fixture missed, not doctor).
 #  - dirty-rate: a guest rewriting 256 pages of a dirty-logged slot per
 #    round without pause (tens of MiB/s even under TCG) against
 #    --migration-bandwidth 16 (MiB/s); a guest writing 16 pages per
@@ -115,10 +117,33 @@ old_max=$(cat $P/halt_poll_ns)
 old_shrink=$(cat $P/halt_poll_ns_shrink)
 echo 4000000 >$P/halt_poll_ns
 echo 2 >$P/halt_poll_ns_shrink
+# halt_try: one run of the fixture under doctor; $kvm_fail is KVM's own
+# failed-poll time over doctor's run (its debugfs halt_poll_fail_ns), in
+# ns per second of the window.
+halt_try() {
+	start_guest halt $G --hlt-tscdl 2:2000000 --hlt-tscdl 1:6000000 ||
+		return 1
+	f0=$(cat "/sys/kernel/debug/kvm/$vm/halt_poll_fail_ns")
+	doctor halt || { stop_guest; return 1; }
+	f1=$(cat "/sys/kernel/debug/kvm/$vm/halt_poll_fail_ns")
+	stop_guest
+	kvm_fail=$(((f1 - f0) / WIN))
+	echo "   KVM's own halt_poll_fail_ns: $kvm_fail ns/s"
+}
 rc=0
-start_guest halt $G --hlt-tscdl 2:2000000 --hlt-tscdl 1:6000000 || rc=$?
-[ $rc -ne 0 ] || doctor halt || rc=$?
-stop_guest
+halt_try || rc=$?
+# TCG's timing now and then keeps the fixture from its pattern (one CI
+# run of 6.1 saw no halt-poll-waste, with no record of why). A second
+# try is allowed only when KVM's own count agrees that the polls wasted
+# less than doctor's 50 ms/s: then doctor was right and the fixture
+# missed. A miss that KVM contradicts fails at once.
+if [ $rc -eq 0 ] &&
+   [ "$(found /tmp/dm.halt.json)" != "halt-poll-waste:$vm:0 timer-tick:$vm:0" ] &&
+   [ "$kvm_fail" -lt 50000000 ]; then
+	echo "# halt: KVM counts $kvm_fail ns/s of failed polls, under 50 ms/s:"
+	echo "# the fixture missed its pattern, not doctor; once more"
+	halt_try || rc=$?
+fi
 echo "$old_max" >$P/halt_poll_ns
 echo "$old_shrink" >$P/halt_poll_ns_shrink
 expect_eq "halt: setup" "$rc" 0
