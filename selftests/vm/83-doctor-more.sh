@@ -122,7 +122,7 @@ echo 2 >$P/halt_poll_ns_shrink
 # ns per second of the window.
 halt_try() {
 	start_guest halt $G --hlt-tscdl 2:2000000 --hlt-tscdl 1:6000000 ||
-		return 1
+		{ stop_guest; return 1; }
 	f0=$(cat "/sys/kernel/debug/kvm/$vm/halt_poll_fail_ns")
 	doctor halt || { stop_guest; return 1; }
 	f1=$(cat "/sys/kernel/debug/kvm/$vm/halt_poll_fail_ns")
@@ -132,11 +132,11 @@ halt_try() {
 }
 rc=0
 halt_try || rc=$?
-# TCG's timing now and then keeps the fixture from its pattern (one CI
-# run of 6.1 saw no halt-poll-waste, with no record of why). A second
-# try is allowed only when KVM's own count agrees that the polls wasted
-# less than doctor's 50 ms/s: then doctor was right and the fixture
-# missed. A miss that KVM contradicts fails at once.
+# One CI run of 6.1 saw no halt-poll-waste here, with no record of why.
+# A second try is allowed only when KVM's own count agrees that the
+# polls wasted less than doctor's 50 ms/s: then doctor was right and the
+# fixture missed its pattern (TCG's timing, presumably). A miss that KVM
+# contradicts fails at once.
 if [ $rc -eq 0 ] &&
    [ "$(found /tmp/dm.halt.json)" != "halt-poll-waste:$vm:0 timer-tick:$vm:0" ] &&
    [ "$kvm_fail" -lt 50000000 ]; then
