@@ -660,7 +660,10 @@ static void agg_add(struct agg *a, u64 d, bool user)
 	a->user += user;
 }
 
-/* EXIT records of one vCPU matching (code) or (key_kind, key_sub, key). */
+/*
+ * EXIT records of one vCPU matching (code, and key_sub if @sub) or
+ * (key_kind, key_sub, key).
+ */
 static struct agg exit_agg(const struct recs *rs, unsigned int vcpu,
 			   bool by_key, u32 code, u16 kind, u16 sub, u64 key)
 {
@@ -673,7 +676,8 @@ static struct agg exit_agg(const struct recs *rs, unsigned int vcpu,
 		if (x->hdr.type != KVMW_EV_TYPE_EXIT || x->hdr.vcpu_id != vcpu)
 			continue;
 		if (by_key ? (e->key_kind != kind || e->key_sub != sub ||
-			      e->key != key) : e->code != code)
+			      e->key != key) :
+			     (e->code != code || (sub && e->key_sub != sub)))
 			continue;
 		if (e->flags & KVMW_EXIT_NEGATIVE)
 			continue;	/* untimed, as in statistics */
@@ -722,27 +726,17 @@ static void agg_vs_row(const char *vt, const char *name, const struct agg *a,
 }
 
 /*
- * EXIT records of one vCPU for exits of one kind, timed ones as in
- * exit_agg(); SVM's MSR reads and writes (one reason) by their key_sub.
+ * EXIT records of one vCPU for exits of one kind (timed ones, as
+ * exit_agg() counts); SVM's MSR reads and writes, one reason, by key_sub.
  */
 static u64 why_records(const struct recs *rs, unsigned int vcpu,
 		       enum su_why why)
 {
 	u16 sub = 0;
-	u64 n = 0;
 
 	if (is_svm() && (why == SU_MSR_RD || why == SU_MSR_WR))
 		sub = why == SU_MSR_RD ? KVMW_SUB_READ : KVMW_SUB_WRITE;
-	for (size_t i = 0; i < rs->n; i++) {
-		const struct evr_rec *x = &rs->v[i];
-		const struct kvmw_ev_exit *e = BODY(x, exit);
-
-		n += x->hdr.type == KVMW_EV_TYPE_EXIT &&
-		     x->hdr.vcpu_id == vcpu && e->code == su_code(why) &&
-		     (!sub || e->key_sub == sub) &&
-		     !(e->flags & KVMW_EXIT_NEGATIVE);
-	}
-	return n;
+	return exit_agg(rs, vcpu, false, su_code(why), 0, sub, 0).count;
 }
 
 /* A keyed EXIT record whose key disagrees with its exit information. */
