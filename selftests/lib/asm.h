@@ -13,6 +13,7 @@
 enum a_reg { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
 
 /* Condition codes for a_jcc(). */
+#define CC_B	0x2	/* unsigned below */
 #define CC_E	0x4
 #define CC_NE	0x5
 

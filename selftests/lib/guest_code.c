@@ -58,6 +58,14 @@ static void put_desc(uint8_t *gdt, unsigned int sel, uint32_t base,
  * Interrupt handler shared by vectors 32..255: count the vector in this
  * vCPU's data page, EOI unless spurious, return. Saves what it clobbers.
  *
+ * An interrupt whose return address lies in the handlers themselves is
+ * not one: handlers run with IF clear and end in IRET. It is QEMU/TCG
+ * delivering again an event KVM injected once (helper_vmrun() delivers an
+ * SVM EVENTINJ interrupt and leaves it in cs->exception_index too, so a
+ * CPU exit request before the next #VMEXIT raises it a second time). The
+ * LAPIC put it in service once and gets one EOI, from the outer delivery:
+ * count the repeat apart (D_IRQDUP) and return to the outer one.
+ *
  * "sti; hlt" must not take an interrupt before the HLT (STI shadow), yet
  * under QEMU/TCG's SVM emulation it occasionally does; returning to the
  * HLT would then sleep forever. So if the return address is a wait-HLT,
@@ -65,11 +73,15 @@ static void put_desc(uint8_t *gdt, unsigned int sel, uint32_t base,
  */
 static void gen_irq_common(struct a_buf *a)
 {
-	uint32_t skip, nohlt;
+	uint32_t dup, skip, nohlt, out;
 
 	a_push(a, EAX);
 	a_push(a, ECX);
 	a_push(a, EDX);
+	a_mov_load_esp(a, ECX, 16);		/* interrupted EIP */
+	a_add_imm(a, ECX, -(uint32_t)G_HANDLERS);
+	a_cmp_imm(a, ECX, G_HANDLERS_SIZE);
+	dup = a_jcc_fwd(a, CC_B);
 	a_mov_load_esp(a, EAX, 12);		/* the stub's vector */
 	a_fs_inc_vec(a, D_IRQ);
 	a_cmp_imm(a, EAX, KVMW_VEC_SPURIOUS);
@@ -86,11 +98,15 @@ static void gen_irq_common(struct a_buf *a)
 	a_fs_inc(a, D_HLTSKIP);
 	a_fs_store_imm(a, D_SKIPFLAG, 1);
 	a_patch(a, nohlt);
+	out = a_here(a);
 	a_pop(a, EDX);
 	a_pop(a, ECX);
 	a_pop(a, EAX);
 	a_add_esp(a, 4);
 	a_iret(a);
+	a_patch(a, dup);
+	a_fs_inc(a, D_IRQDUP);
+	a_jmp(a, out);
 }
 
 /* OUT "code" to the control port, then stop for good. */

@@ -46,6 +46,7 @@
 #define D_OPITER	0x700	/* u32 per op: iterations completed */
 #define D_HLTSKIP	0x780	/* u32: wait-HLTs the handler skipped */
 #define D_SKIPFLAG	0x784	/* set by the handler when it skips one */
+#define D_IRQDUP	0x788	/* u32: deliveries the emulator repeated */
 #define D_COUNTERS_END	0x7e0	/* counters above, zeroed at each DONE */
 #define D_FAULT		0x7e0	/* vector, then three stack words */
 #define D_TOUCH		0xffc	/* prologue scratch */

@@ -219,6 +219,12 @@ struct kvmw_tally {
 	 * and TMICT (or TSC_DEADLINE) write; HLT counts stay exact.
 	 */
 	uint64_t hlt_skips;
+	/*
+	 * Interrupts QEMU/TCG's nested SVM delivered a second time (see
+	 * guest_code.c, gen_irq_common()): KVM injected each once, and the
+	 * guest counts it once; never seen on hardware.
+	 */
+	uint64_t irq_dups;
 };
 
 /* VM lifetime. Errors: NULL or negative, errno set, reason on stderr. */

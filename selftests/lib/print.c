@@ -86,9 +86,10 @@ int kvmw_print_text(FILE *f, struct kvmw_vm *const *vms, unsigned int n,
 		fprintf(f, "vm%u.dirty.pages=%llu\nvm%u.dirty.wrong=%llu\n",
 			i, (unsigned long long)t->dirty_pages,
 			i, (unsigned long long)t->dirty_wrong);
-		fprintf(f, "vm%u.faults=%llu\nvm%u.hlt_skips=%llu\n", i,
-			(unsigned long long)t->faults, i,
-			(unsigned long long)t->hlt_skips);
+		fprintf(f, "vm%u.faults=%llu\nvm%u.hlt_skips=%llu\nvm%u.irq_dups=%llu\n",
+			i, (unsigned long long)t->faults,
+			i, (unsigned long long)t->hlt_skips,
+			i, (unsigned long long)t->irq_dups);
 		fprintf(f, "vm%u.result=%s\n", i, bad ? "fail" : "ok");
 		if (bad)
 			fprintf(f, "vm%u.why=%s (%d mismatches)\n", i, why, bad);
@@ -168,11 +169,12 @@ static void json_vm(FILE *f, const struct kvmw_vm *vm, bool strict, int *failed)
 			(unsigned long long)t->kstat[k]);
 		sep = ",";
 	}
-	fprintf(f, "},\"dirty\":{\"pages\":%llu,\"wrong\":%llu},\"faults\":%llu,\"hlt_skips\":%llu}",
+	fprintf(f, "},\"dirty\":{\"pages\":%llu,\"wrong\":%llu},\"faults\":%llu,\"hlt_skips\":%llu,\"irq_dups\":%llu}",
 		(unsigned long long)t->dirty_pages,
 		(unsigned long long)t->dirty_wrong,
 		(unsigned long long)t->faults,
-		(unsigned long long)t->hlt_skips);
+		(unsigned long long)t->hlt_skips,
+		(unsigned long long)t->irq_dups);
 	free(rows);
 }
 

@@ -465,22 +465,58 @@ static uint32_t lapic_reg(const struct kvm_lapic_state *l, unsigned int off)
 	return v;
 }
 
-/* The LAPIC state that decides whether a halted vCPU can ever wake. */
+/* " NAME=0x20,0x41" for the vectors set in a 256-bit LAPIC register */
+static int describe_vectors(const struct kvm_lapic_state *l, unsigned int base,
+			    const char *name, char *buf, size_t len)
+{
+	const char *sep = "=";
+	int n = snprintf(buf, len, " %s", name);
+
+	for (unsigned int vec = 0; vec < 256 && n < (int)len; vec++) {
+		if (!((lapic_reg(l, base + vec / 32 * 0x10) >> (vec % 32)) & 1))
+			continue;
+		n += snprintf(buf + n, len - n, "%s%#x", sep, vec);
+		sep = ",";
+	}
+	if (*sep == '=' && n < (int)len)
+		n += snprintf(buf + n, len - n, "=none");
+	return n;
+}
+
+/*
+ * The LAPIC state that decides whether a waiting vCPU can ever go on: every
+ * vector pending (IRR) or in service (ISR), and how many of each the guest
+ * handled. An interrupt in neither and not counted never reached the vCPU.
+ */
 static int describe_lapic(struct kvmw_vcpu *v, char *buf, size_t len)
 {
 	struct kvm_lapic_state l;
-	unsigned int vec = KVMW_VEC_TIMER;
+	const char *sep = "=";
+	int n;
 
 	if (ioctl(v->fd, KVM_GET_LAPIC, &l) < 0)
 		return 0;
-	return snprintf(buf, len,
-			" lapic: svr=%#x lvtt=%#x tmict=%#x tmcct=%#x tpr=%#x irr[%#x]=%u isr[%#x]=%u irq_count=%u",
-			lapic_reg(&l, 0xf0), lapic_reg(&l, 0x320),
-			lapic_reg(&l, 0x380), lapic_reg(&l, 0x390),
-			lapic_reg(&l, 0x80),
-			vec, (lapic_reg(&l, 0x200 + vec / 32 * 0x10) >> (vec % 32)) & 1,
-			vec, (lapic_reg(&l, 0x100 + vec / 32 * 0x10) >> (vec % 32)) & 1,
-			v->data[D_IRQ / 4 + vec]);
+	n = snprintf(buf, len,
+		     " lapic: svr=%#x lvtt=%#x tmict=%#x tmcct=%#x tpr=%#x",
+		     lapic_reg(&l, 0xf0), lapic_reg(&l, 0x320),
+		     lapic_reg(&l, 0x380), lapic_reg(&l, 0x390),
+		     lapic_reg(&l, 0x80));
+	if (n < (int)len)
+		n += describe_vectors(&l, 0x200, "irr", buf + n, len - n);
+	if (n < (int)len)
+		n += describe_vectors(&l, 0x100, "isr", buf + n, len - n);
+	if (n < (int)len)
+		n += snprintf(buf + n, len - n, " handled");
+	for (unsigned int vec = 0; vec < 256 && n < (int)len; vec++) {
+		if (!v->data[D_IRQ / 4 + vec])
+			continue;
+		n += snprintf(buf + n, len - n, "%s%#x:%u", sep, vec,
+			      v->data[D_IRQ / 4 + vec]);
+		sep = ",";
+	}
+	if (*sep == '=' && n < (int)len)
+		n += snprintf(buf + n, len - n, "=none");
+	return n;
 }
 
 /* After an abort: where each vCPU was, to tell a hang from a bug. */

@@ -65,6 +65,7 @@ void kvmw_tally_harvest(struct kvmw_vcpu *v)
 	if (eoi)
 		kvmw_tally_row(t, KVMW_EV_WRMSR, X2APIC_EOI)->guest += eoi;
 	t->hlt_skips += v->data[D_HLTSKIP / 4];
+	t->irq_dups += v->data[D_IRQDUP / 4];
 	memset(v->data, 0, D_COUNTERS_END);
 }
 
@@ -111,6 +112,7 @@ static void add_tally(struct kvmw_tally *dst, const struct kvmw_tally *src)
 				~0ULL : dst->kstat[k] + src->kstat[k];
 	dst->faults += src->faults;
 	dst->hlt_skips += src->hlt_skips;
+	dst->irq_dups += src->irq_dups;
 }
 
 static void sum_events(struct kvmw_tally *t)

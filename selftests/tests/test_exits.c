@@ -114,11 +114,6 @@ int main(int argc, char **argv)
 	kvmw_spec_add(&spec, nr_vcpus, -1, KVMW_OP_RDMSR, 100, 0x1b, 0);
 	kvmw_spec_add(&spec, nr_vcpus, -1, KVMW_OP_WRMSR, 100, 0x6e0, 0);
 	kvmw_spec_add(&spec, nr_vcpus, -1, KVMW_OP_HYPERCALL, 50, 0, 0);
-	/*
-	 * No timed HLT here: on 6.1 under TCG the second vCPU of a VM
-	 * sometimes takes one LAPIC timer interrupt more than it armed
-	 * (21 for 20), not yet understood; kvmwatch's counts stayed exact.
-	 */
 	spec.on_ready = on_ready;
 	spec.on_ready_arg = &w;
 	spec.timeout_ms = 300000;

@@ -175,7 +175,7 @@ static void check_fd_equal(const char *tag, const struct kvmw_snap_vcpu *v,
 		 su_ull(v->kvm[KVMW_KVM_HALT_WAIT_NS]));
 }
 
-/* Part A's workload; HLTs alone on vCPU 1 (docs/testing.md, anomalies). */
+/* Part A's workload; HLTs alone on vCPU 1. */
 #define A_HLTS		20
 #define A_HLT_NS	2000000ULL
 

@@ -23,9 +23,8 @@
 #include "stats_util.h"
 
 /*
- * No in-kernel irqchip: HLT goes to userspace, with no LAPIC timer (on
- * 6.1 a timed-HLT guest sometimes takes an extra timer interrupt, which
- * fails kvmw-guest's own check; docs/testing.md).
+ * No in-kernel irqchip: HLT goes to userspace, with no LAPIC timer, so
+ * each HLT is a KVM_EXIT_HLT the VMM sees.
  */
 #define CMD_ARGS "--vms 2 --vcpus 2 --strict --timeout 240 --no-irqchip " \
 	"--on 0 --cpuid 120 --out 0x80:30 --in 0x71:20 --wrmsr 0x6e0:15 " \
@@ -324,9 +323,8 @@ int main(void)
 	waitpid(beside, &status, 0);
 	beside_pid = 0;
 	/*
-	 * Its own tally is not this test's subject (exit 1: a mismatch; on
-	 * 6.1 a timed-HLT guest sometimes takes one timer interrupt more than
-	 * it armed, docs/testing.md); it must have stopped on SIGTERM.
+	 * Its own tally is not this test's subject (exit 1: a mismatch); it
+	 * must have stopped on SIGTERM.
 	 */
 	su_check(WIFEXITED(status) && WEXITSTATUS(status) <= 1,
 		 "the guest beside stopped on SIGTERM (status %#x)", status);

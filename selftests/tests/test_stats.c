@@ -66,11 +66,7 @@ static void spec_a2(struct kvmw_guest_spec *s)
 	kvmw_spec_add(s, 2, 0, KVMW_OP_MMIO_WRITE, N(25), 0xd0002000, 0);
 	kvmw_spec_add(s, 2, 0, KVMW_OP_IPI, N(20), 0, 0);	/* self */
 	kvmw_spec_add(s, 2, 0, KVMW_OP_HYPERCALL, N(5), 0, 0);
-	/*
-	 * Timed HLTs alone on vCPU 1: on 6.1 a vCPU doing other exits
-	 * before its HLTs sometimes took one timer interrupt more than it
-	 * armed (docs/testing.md).
-	 */
+	/* timed HLTs alone on vCPU 1 */
 	kvmw_spec_add(s, 2, 1, KVMW_OP_HLT, N(20), 0, 0);
 }
 

@@ -12,8 +12,7 @@
 # reason names as perf prints them.
 . /kvmw/vmlib.sh
 
-# No in-kernel irqchip: HLT to userspace, no LAPIC timer (on 6.1 a timed
-# HLT sometimes takes an extra timer interrupt: docs/testing.md).
+# No in-kernel irqchip: HLT to userspace, no LAPIC timer.
 CMD="kvmw-guest --vms 2 --vcpus 2 --strict --timeout 240 --no-irqchip \
 	--on 0 --cpuid 120 \
 	--out 0x80:30 --in 0x71:20 --wrmsr 0x6e0:15 --rdmsr 0x8b:5 \
@@ -134,8 +133,7 @@ echo "ok: the guest beside still runs"
 kill -TERM $beside
 rc=0
 wait $beside || rc=$?
-# Its own tally is not this test's subject: on 6.1 a timed-HLT guest
-# sometimes handles a timer interrupt more than it armed (testing.md).
+# Its own tally is not this test's subject.
 case $rc in
 0) echo "ok: the guest beside stopped on SIGTERM, exact" ;;
 1) echo "ok: the guest beside stopped on SIGTERM;" \

@@ -43,9 +43,7 @@
 #     records: record with -e sched", nothing on stdout.
 . /kvmw/vmlib.sh
 
-# One vCPU: on 6.1 under TCG a 2-vCPU guest doing timed HLTs sometimes
-# handles one timer interrupt more than it armed, and kvmw-guest fails
-# (docs/testing.md, "Known anomalies").
+# The guest: one vCPU doing 200 CPUIDs and ten 20 ms HLTs.
 VCPUS=1
 GUEST="kvmw-guest --vcpus $VCPUS --timeout 240 --cpuid 200 --hlt 10:20000000"
 HEADER="pid          tid          total_time   max_time     min_time     counts       vcpuid       pcpuid       preempted_ms blocked_ms   user_ms      migrations   pcpus"
