@@ -53,6 +53,8 @@ static void usage(FILE *f)
 "  --msi N                 N KVM_SIGNAL_MSI\n"
 "  --x2apic-ipi N[:DEST]   N x2APIC ICR IPIs to DEST: self, next (default\n"
 "                          with 2+ vCPUs) or a vCPU index\n"
+"  --irq-dup-probe N       N INTs from inside the interrupt handlers, as\n"
+"                          QEMU/TCG's repeated delivery looks: irq_dups=N\n"
 "  --on VCPU|all           following ops only on that vCPU (default all)\n"
 "\n"
 "VMs and run:\n"
@@ -133,7 +135,7 @@ enum {
 	O_MMIO_R, O_MMIO_W, O_HCALL, O_PF, O_DIRTY, O_IRQ_LINE, O_MSI,
 	O_IPI, O_ON, O_VMS, O_VCPUS, O_NO_IRQCHIP, O_ROUNDS, O_DURATION,
 	O_FOREVER, O_TIMEOUT, O_HOLD, O_JSON, O_STRICT, O_HELP, O_HOST_TIMER,
-	O_SPIN_TSCDL
+	O_SPIN_TSCDL, O_IRQ_DUP
 };
 
 static const struct option long_opts[] = {
@@ -151,7 +153,8 @@ static const struct option long_opts[] = {
 	{ "timeout", 1, 0, O_TIMEOUT }, { "hold", 1, 0, O_HOLD },
 	{ "json", 0, 0, O_JSON }, { "strict", 0, 0, O_STRICT },
 	{ "help", 0, 0, O_HELP }, { "host-timer", 1, 0, O_HOST_TIMER },
-	{ "spin-tscdl", 1, 0, O_SPIN_TSCDL }, { 0 },
+	{ "spin-tscdl", 1, 0, O_SPIN_TSCDL },
+	{ "irq-dup-probe", 1, 0, O_IRQ_DUP }, { 0 },
 };
 
 struct op_form {
@@ -177,6 +180,7 @@ static const struct op_form forms[] = {
 	{ O_DIRTY, KVMW_OP_DIRTY, false, 1 },
 	{ O_IRQ_LINE, KVMW_OP_IRQ_LINE, false, 1 },
 	{ O_MSI, KVMW_OP_MSI, false, 1 },
+	{ O_IRQ_DUP, KVMW_OP_IRQ_DUP, false, 1 },
 };
 
 /* Ops are collected per "--on" target; all-vCPU ops are expanded later. */

@@ -300,6 +300,23 @@ void a_iret(struct a_buf *a)
 	b(a, 0xcf);
 }
 
+void a_int(struct a_buf *a, uint8_t vec)
+{
+	b(a, 0xcd);
+	b(a, vec);
+}
+
+void a_call(struct a_buf *a, uint32_t target)
+{
+	b(a, 0xe8);
+	u32(a, target - (a_here(a) + 4));
+}
+
+void a_ret(struct a_buf *a)
+{
+	b(a, 0xc3);
+}
+
 void a_out_dx_al(struct a_buf *a)
 {
 	b(a, 0xee);

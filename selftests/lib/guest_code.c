@@ -152,6 +152,10 @@ void kvmw_gen_tables(struct kvmw_vm *vm)
 	gen_irq_common(&a);
 	fault = a_here(&a);
 	gen_fault_common(&a);
+	/* KVMW_OP_IRQ_DUP calls this: an interrupt "from inside" a handler */
+	vm->dup_probe = a_here(&a);
+	a_int(&a, KVMW_VEC_DUP_PROBE);
+	a_ret(&a);
 
 	for (unsigned int v = 0; v < 256; v++) {
 		struct a_buf s;
@@ -421,6 +425,9 @@ static void op_body(struct gen *g, const struct kvmw_op *op)
 		a_cmp_mem_reg(a, cnt, EBP);
 		a_jcc(a, CC_NE, w);
 		a_cli(a);
+		break;
+	case KVMW_OP_IRQ_DUP:
+		a_call(a, g->vm->dup_probe);
 		break;
 	case KVMW_OP__NR:
 		break;

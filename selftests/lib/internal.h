@@ -123,6 +123,7 @@ struct kvmw_vm {
 	uint64_t *dirty_bitmap;		/* KVM_GET_DIRTY_LOG buffer */
 	uint64_t *dirty_expect;		/* pages the ops write */
 	struct kvmw_vcpu *vcpu;		/* nr_vcpus of them */
+	uint32_t dup_probe;		/* guest address: "int; ret" */
 	struct kvmw_guest_spec spec;	/* of the current run */
 	struct kvmw_tally total;
 

@@ -79,6 +79,7 @@
 #define KVMW_VEC_IRQ_LINE	0x21	/* KVM_IRQ_LINE via the IOAPIC */
 #define KVMW_VEC_MSI		0x22	/* KVM_SIGNAL_MSI */
 #define KVMW_VEC_IPI(sender)	(0x40 + (sender))	/* x2APIC IPI */
+#define KVMW_VEC_DUP_PROBE	0x30	/* KVMW_OP_IRQ_DUP's software INT */
 #define KVMW_VEC_SPURIOUS	0xff
 #define KVMW_GSI_BASE		16	/* IOAPIC-only pins: no i8259 copy */
 #define KVMW_RAM_SIZE		0x400000ULL
@@ -127,6 +128,10 @@ enum kvmw_op_kind {
 				 * running with interrupts on, not in HLT: on
 				 * VMX with the preemption timer, one
 				 * PREEMPTION_TIMER exit each (irqchip) */
+	KVMW_OP_IRQ_DUP,	/* "int" from inside the interrupt handlers, as
+				 * QEMU/TCG's repeated delivery looks to the
+				 * guest: one irq_dup each, no interrupt
+				 * counted, no EOI, no exit */
 	KVMW_OP__NR
 };
 

@@ -19,6 +19,7 @@ static const char *const op_names[KVMW_OP__NR] = {
 	[KVMW_OP_MSI]		= "msi",
 	[KVMW_OP_IPI]		= "x2apic-ipi",
 	[KVMW_OP_SPIN_TSCDL]	= "spin-tscdl",
+	[KVMW_OP_IRQ_DUP]	= "irq-dup-probe",
 };
 
 static const char *const ev_names[KVMW_EV__NR] = {

@@ -227,6 +227,9 @@ static void expect_vcpu(const struct kvmw_vm *vm, unsigned int i, uint64_t n,
 			ROW(KVMW_EV_WRMSR, MSR_TSC_DEADLINE) += c;
 			ROW(KVMW_EV_IRQ, KVMW_VEC_TIMER) += c;
 			break;
+		case KVMW_OP_IRQ_DUP:
+			e->irq_dups += c;	/* and nothing else */
+			break;
 		case KVMW_OP__NR:
 			break;
 		}
@@ -329,6 +332,11 @@ static int check_vcpu(const struct kvmw_vm *vm, unsigned int i, bool strict,
 		MISMATCH("vcpu %u: %llu timer re-arms for %llu skipped HLTs", i,
 			 (unsigned long long)rearms,
 			 (unsigned long long)t->hlt_skips);
+	/* at least: QEMU/TCG may repeat a real interrupt too */
+	if (t->irq_dups < e.irq_dups)
+		MISMATCH("vcpu %u: %llu interrupt repeats counted, want at least %llu (probes)",
+			 i, (unsigned long long)t->irq_dups,
+			 (unsigned long long)e.irq_dups);
 	if (t->faults)
 		MISMATCH("vcpu %u: %llu guest exceptions", i,
 			 (unsigned long long)t->faults);

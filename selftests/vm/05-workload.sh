@@ -20,6 +20,12 @@ run() {
 # (irq_dups, docs/testing.md); counted as a second interrupt, it would
 # hang the waits below (an IPI's sender waits until its target counted it)
 # or give a timer interrupt more than armed.
+#
+# The repeat as the guest sees it, made on purpose: an INT from inside
+# the handlers is counted as a repeat, not as an interrupt (so no EOI).
+run --irq-dup-probe 7
+expect_eq "repeats counted" "$(sed -n 's/^vm0\.irq_dups=//p' /tmp/w.out)" 7
+expect_eq "interrupts counted" "$(grep -c '^vm0\.irq\.' /tmp/w.out)" 0
 run --x2apic-ipi 50:self
 run --vcpus 2 --x2apic-ipi 50
 run --vcpus 2 --hlt 20 --hlt-tscdl 20
