@@ -465,17 +465,22 @@ static uint32_t lapic_reg(const struct kvm_lapic_state *l, unsigned int off)
 	return v;
 }
 
-/* " NAME=0x20,0x41" for the vectors set in a 256-bit LAPIC register */
-static int describe_vectors(const struct kvm_lapic_state *l, unsigned int base,
-			    const char *name, char *buf, size_t len)
+/*
+ * " NAME=0x20,0x41" (or " NAME=0x20:3,0x41:1" with @show) for the vectors
+ * whose @count is not 0; " NAME=none" if there are none.
+ */
+static int describe_vectors(const char *name, const uint32_t *count,
+			    bool show, char *buf, size_t len)
 {
 	const char *sep = "=";
 	int n = snprintf(buf, len, " %s", name);
 
 	for (unsigned int vec = 0; vec < 256 && n < (int)len; vec++) {
-		if (!((lapic_reg(l, base + vec / 32 * 0x10) >> (vec % 32)) & 1))
+		if (!count[vec])
 			continue;
-		n += snprintf(buf + n, len - n, "%s%#x", sep, vec);
+		n += show ? snprintf(buf + n, len - n, "%s%#x:%u", sep, vec,
+				     count[vec]) :
+			    snprintf(buf + n, len - n, "%s%#x", sep, vec);
 		sep = ",";
 	}
 	if (*sep == '=' && n < (int)len)
@@ -491,31 +496,29 @@ static int describe_vectors(const struct kvm_lapic_state *l, unsigned int base,
 static int describe_lapic(struct kvmw_vcpu *v, char *buf, size_t len)
 {
 	struct kvm_lapic_state l;
-	const char *sep = "=";
+	uint32_t irr[256], isr[256];
 	int n;
 
 	if (ioctl(v->fd, KVM_GET_LAPIC, &l) < 0)
 		return 0;
+	for (unsigned int vec = 0; vec < 256; vec++) {
+		unsigned int off = vec / 32 * 0x10, bit = vec % 32;
+
+		irr[vec] = (lapic_reg(&l, 0x200 + off) >> bit) & 1;
+		isr[vec] = (lapic_reg(&l, 0x100 + off) >> bit) & 1;
+	}
 	n = snprintf(buf, len,
 		     " lapic: svr=%#x lvtt=%#x tmict=%#x tmcct=%#x tpr=%#x",
 		     lapic_reg(&l, 0xf0), lapic_reg(&l, 0x320),
 		     lapic_reg(&l, 0x380), lapic_reg(&l, 0x390),
 		     lapic_reg(&l, 0x80));
 	if (n < (int)len)
-		n += describe_vectors(&l, 0x200, "irr", buf + n, len - n);
+		n += describe_vectors("irr", irr, false, buf + n, len - n);
 	if (n < (int)len)
-		n += describe_vectors(&l, 0x100, "isr", buf + n, len - n);
+		n += describe_vectors("isr", isr, false, buf + n, len - n);
 	if (n < (int)len)
-		n += snprintf(buf + n, len - n, " handled");
-	for (unsigned int vec = 0; vec < 256 && n < (int)len; vec++) {
-		if (!v->data[D_IRQ / 4 + vec])
-			continue;
-		n += snprintf(buf + n, len - n, "%s%#x:%u", sep, vec,
-			      v->data[D_IRQ / 4 + vec]);
-		sep = ",";
-	}
-	if (*sep == '=' && n < (int)len)
-		n += snprintf(buf + n, len - n, "=none");
+		n += describe_vectors("handled", v->data + D_IRQ / 4, true,
+				      buf + n, len - n);
 	return n;
 }
 

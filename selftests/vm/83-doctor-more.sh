@@ -117,12 +117,13 @@ old_max=$(cat $P/halt_poll_ns)
 old_shrink=$(cat $P/halt_poll_ns_shrink)
 echo 4000000 >$P/halt_poll_ns
 echo 2 >$P/halt_poll_ns_shrink
-# halt_try: one run of the fixture under doctor; $kvm_fail is KVM's own
-# failed-poll time over doctor's run (its debugfs halt_poll_fail_ns), in
-# ns per second of the window.
+# halt_try: one run of the fixture under doctor; $halt_want is what
+# doctor must find in it, $kvm_fail KVM's own failed-poll time over
+# doctor's run (its debugfs halt_poll_fail_ns), in ns per second.
 halt_try() {
 	start_guest halt $G --hlt-tscdl 2:2000000 --hlt-tscdl 1:6000000 ||
 		{ stop_guest; return 1; }
+	halt_want="halt-poll-waste:$vm:0 timer-tick:$vm:0"
 	f0=$(cat "/sys/kernel/debug/kvm/$vm/halt_poll_fail_ns")
 	doctor halt || { stop_guest; return 1; }
 	f1=$(cat "/sys/kernel/debug/kvm/$vm/halt_poll_fail_ns")
@@ -138,7 +139,7 @@ halt_try || rc=$?
 # fixture missed its pattern (TCG's timing, presumably). A miss that KVM
 # contradicts fails at once.
 if [ $rc -eq 0 ] &&
-   [ "$(found /tmp/dm.halt.json)" != "halt-poll-waste:$vm:0 timer-tick:$vm:0" ] &&
+   [ "$(found /tmp/dm.halt.json)" != "$halt_want" ] &&
    [ "$kvm_fail" -lt 50000000 ]; then
 	echo "# halt: KVM counts $kvm_fail ns/s of failed polls, under 50 ms/s:"
 	echo "# the fixture missed its pattern, not doctor; once more"
@@ -147,8 +148,7 @@ fi
 echo "$old_max" >$P/halt_poll_ns
 echo "$old_shrink" >$P/halt_poll_ns_shrink
 expect_eq "halt: setup" "$rc" 0
-expect_eq "halt: findings" "$(found /tmp/dm.halt.json)" \
-	"halt-poll-waste:$vm:0 timer-tick:$vm:0"
+expect_eq "halt: findings" "$(found /tmp/dm.halt.json)" "$halt_want"
 
 # dirty-rate, against the operator's 16 MiB/s link.
 start_guest dirty $G --dirty 256
