@@ -22,6 +22,8 @@
 #   -n  name of the run directory under $KVMW_CACHE/runs
 #   -x  unnumbered results and no plan, for callers that merge several
 #       runs into one TAP stream (see tap_merge in lib.sh)
+# $KVMW_QEMU_EXTRA: more QEMU options, word-split (bench/ring-rate.sh's
+# -icount); not for make check.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/emu-bochs.sh"
@@ -92,13 +94,23 @@ else
 		-chardev file,id=con,path="$run/console.log" -serial chardev:con \
 		-chardev file,id=tap,path="$run/tap.log" -serial chardev:tap \
 		-chardev file,id=art,path="$run/artifacts.log" -serial chardev:art \
-		>"$run/emu.log" 2>&1
+		${KVMW_QEMU_EXTRA:-} >"$run/emu.log" 2>&1
 fi
 qrc=$?
 secs=$(($(date +%s) - start))
 
+# make check's digest of failures (99-digest.t), where CI's excerpt of a
+# long log still shows it: this boot's failed results, each in-VM one
+# with the FAIL lines of its output.
+digest=/dev/null
+if [ -n "${KVMW_DIGEST_DIR:-}" ]; then
+	mkdir -p "$KVMW_DIGEST_DIR"
+	digest=$KVMW_DIGEST_DIR/$(basename "$run").txt
+	rm -f "$digest"
+fi
+
 n=0 failed=0
-result() {	# result OK|FAIL description
+result() {	# result OK|FAIL description [in-vm]
 	n=$((n + 1))
 	local num=" $n"
 
@@ -108,7 +120,38 @@ result() {	# result OK|FAIL description
 	else
 		echo "not ok$num - $2"
 		failed=$((failed + 1))
+		# an in-VM test's enters the digest with its output, below
+		[ -n "${3:-}" ] || echo "not ok - $2" >>"$digest"
 	fi
+}
+
+# digest_output TAP-TEXT: each failed in-VM test as the digest keeps it:
+# its result, then the lines of its output with FAIL, or its last lines
+# if none has.
+digest_output() {
+	awk -v rel="$rel" '
+	function flush(	i, k) {
+		if (!inside)
+			return
+		k = 0
+		for (i = 1; i <= nl; i++)
+			if (line[i] ~ /FAIL/ && k < 12) {
+				print "  " line[i]
+				k++
+			}
+		if (!k)
+			for (i = (nl > 6 ? nl - 5 : 1); i <= nl; i++)
+				print "  " line[i]
+		inside = 0
+		nl = 0
+	}
+	/^#   / && inside { line[++nl] = substr($0, 5); next }
+	{ flush() }
+	/^not ok - / {
+		print "not ok - " rel ": " substr($0, 10)
+		inside = 1
+	}
+	END { flush() }' "$1"
 }
 
 echo "# $rel ($variant, $emu), run directory $run"
@@ -116,7 +159,7 @@ tr -d '\r' <"$run/tap.log" >"$run/tap.txt"
 while IFS= read -r line; do
 	case "$line" in
 	"ok - "*) result OK "$rel: ${line#ok - }" ;;
-	"not ok - "*) result FAIL "$rel: ${line#not ok - }" ;;
+	"not ok - "*) result FAIL "$rel: ${line#not ok - }" in-vm ;;
 	"#"*) echo "$line" ;;
 	esac
 done <"$run/tap.txt"
@@ -177,6 +220,7 @@ else
 	fi
 fi
 if [ $failed -ne 0 ]; then
+	digest_output "$run/tap.txt" >>"$digest"
 	echo "# last console lines ($run/console.log):"
 	tail -n 30 "$run/console.log" | tr -d '\r' | sed 's/^/#   /'
 fi

@@ -8,7 +8,8 @@
 #  3. build the tools, selftests, and kvmwatch.ko for each kernel;
 #  4. run every suite of selftests/t through prove: unit tests, builds and
 #     DKMS, both kernels booted under QEMU/TCG with kvm_amd and under bochs
-#     with kvm_intel, nested Linux guests, and the rig's own honesty test.
+#     with kvm_intel, nested Linux guests, the rig's own honesty test, and
+#     last a digest of the boots' failures.
 # The last line is prove's verdict.
 #
 # check.sh --prepare-only [SERIES...] stops after step 3 (used by demo.sh).
@@ -57,4 +58,8 @@ for series in $series_list; do
 done
 [ $prepare_only -eq 0 ] || exit 0
 
+# Each boot adds its failures here; 99-digest.t repeats them last.
+export KVMW_DIGEST_DIR=$KVMW_CACHE/digest
+rm -rf "$KVMW_DIGEST_DIR"
+mkdir -p "$KVMW_DIGEST_DIR"
 exec prove -v ${KVMW_PROVE_ARGS:-} selftests/t/

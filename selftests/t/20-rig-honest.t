@@ -7,6 +7,11 @@
 # A rig that cannot fail proves nothing.
 . "$(dirname "$0")/../rig/lib.sh"
 boot=$KVMW_TOP/selftests/rig/boot.sh
+# These boots fail on purpose: make check's digest (99-digest.t) is not
+# theirs. The first writes one of its own, checked below.
+unset KVMW_DIGEST_DIR
+digest=$(mktemp -d)
+trap 'rm -rf "$digest"' EXIT
 
 n=0 failed=0
 expect_failure() {	# DESCRIPTION PATTERN BOOT-ARGS...
@@ -24,7 +29,23 @@ expect_failure() {	# DESCRIPTION PATTERN BOOT-ARGS...
 	fi
 }
 
-expect_failure "a failing selftest" '^not ok [0-9]+ - .*: 99-injected-failure' -i fail
+KVMW_DIGEST_DIR=$digest expect_failure "a failing selftest" \
+	'^not ok [0-9]+ - .*: 99-injected-failure' -i fail
+# the digest: the failed test with its FAIL line, and no other line
+n=$((n + 1))
+want="not ok - $(kvmw_release 6.12): 99-injected-failure (exit 1)
+  FAIL: injected failure"
+got=$(cat "$digest/honest-1.txt" 2>&1)
+if [ "$got" = "$want" ]; then
+	echo "ok $n - digest: the failed test and its FAIL line"
+else
+	echo "not ok $n - digest: the failed test and its FAIL line"
+	sed 's/^/#   /' <<<"got:
+$got
+want:
+$want"
+	failed=$((failed + 1))
+fi
 expect_failure "a WARN with panic_on_warn=1" '^not ok [0-9]+ - .*: success marker' -i warn
 expect_failure "a WARN seen only in dmesg" '^not ok [0-9]+ - .*: kernel log clean' \
 	-i warn -a panic_on_warn=0

