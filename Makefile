@@ -8,6 +8,7 @@
 #   make bench           overhead against perf, trace-cmd, bpftrace, kvm_stat
 #                        (docs/BENCHMARKS.md; about 7 minutes)
 #   make bench-events    events mode against trace-cmd and perf kvm record
+#   make bench-ring      the event rings' producer rate, both kernels
 #   make fuzz            fuzz the recording reader for FUZZ_TIME seconds (60;
 #                        clang, libFuzzer; fuzz/README.md)
 #   make install         module + tools into DESTDIR
@@ -24,7 +25,7 @@ MODULE_SRC := Kbuild Makefile dkms.conf module uapi
 
 .PHONY: all module tools selftests unit check demo install install-module \
 	install-tools dkms-install dkms-uninstall clean clean-module \
-	bench bench-wall bench-events bench-callgrind fuzz
+	bench bench-wall bench-events bench-ring bench-callgrind fuzz
 
 all: module tools
 
@@ -62,6 +63,12 @@ bench-wall:
 # tracepoints and perf kvm stat record, one boot under -icount.
 bench-events:
 	./bench/run.sh -I -E
+
+# The event rings' producer rate: 63-ring-loss's loss runs, 5 rounds per
+# kernel, and 6.12 again under -icount (records per 10^9 instructions).
+bench-ring:
+	./bench/ring-rate.sh
+	./bench/ring-rate.sh -N -I -k 6.12
 
 bench-callgrind:
 	$(MAKE) -C bench/callgrind

@@ -63,7 +63,13 @@ for series in $series_list; do
 		kvmw_die "$series: the loss runs failed"
 	fi
 	# "# discard, nested: rate 1097069 records/s (...)"
-	sed -n 's/^# \([a-z, ]*\): rate \([0-9]*\) records.*/\1:\2/p' "$out" |
+	rates=$(sed -n 's/^# \([a-z, ]*\): rate \([0-9]*\) records.*/\1:\2/p' "$out")
+	if [ "$(echo "$rates" | grep -c .)" -ne $((4 * rounds)) ]; then
+		cat "$out" >&2
+		rm -f "$out"
+		kvmw_die "$series: not $((4 * rounds)) rates in the output"
+	fi
+	echo "$rates" |
 	awk -F: -v k="$series" '
 	{ v[$1, ++n[$1]] = $2; if (!($1 in seen)) { seen[$1] = 1; ord[++m] = $1 } }
 	END {
