@@ -21,7 +21,7 @@
  *    ioctl returns;
  *  - once everything is read, poll() has nothing to report.
  * The loop's rate is printed, not asserted: it is a speed, and speeds are
- * measured by bench/ring-rate.sh (2-3 million records/s under TCG here),
+ * measured by bench/ring-rate.sh (1.5-4.6 million records/s under TCG),
  * not by tests a busy host could fail. What the test needs of the rate,
  * that the producer outruns the stalled reader, is asserted instead.
  * Also every error of KVMW_IOC_RING_SETUP, mmap and KVMW_IOC_TEST_EVENTS,
