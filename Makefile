@@ -65,9 +65,11 @@ bench-events:
 	./bench/run.sh -I -E
 
 # The event rings' producer rate: 63-ring-loss's loss runs, 5 rounds per
-# kernel, and 6.12 again under -icount (records per 10^9 instructions).
+# kernel; 6.1 again on the TSC, 6.12 again under -icount (records per
+# 10^9 instructions).
 bench-ring:
 	./bench/ring-rate.sh
+	./bench/ring-rate.sh -N -k 6.1 -a tsc=reliable
 	./bench/ring-rate.sh -N -I -k 6.12
 
 bench-callgrind:

@@ -9,22 +9,29 @@
 # CPU 1 drains (stalling once for 100 ms), in discard and overwrite mode,
 # each alone and with a hard-IRQ hrtimer producer every 50 us. Prints
 # min, median and max records/s per run and kernel (nested records
-# included), and their ratio to the 1 M/s target.
+# included), the test VM's clocksource, and the slowest round's ratio to
+# the 1 M/s target.
 #
 # Under QEMU's -icount (-I, shift=0) the guest's clock counts its own
 # instructions, one per ns: the rate is then records per 10^9 guest
 # instructions, whatever else runs on the host. Without -I it follows
 # the host's speed, as the test's own printout does.
 #
-# Usage: ring-rate.sh [-k "SERIES..."] [-r ROUNDS] [-I] [-N]
+# -a APPEND adds to the test VM's kernel command line: "-a tsc=reliable"
+# keeps 6.1 on the TSC, which it otherwise marks unstable in the rig
+# ("TSCs unsynchronized"), leaving every record's timestamp an emulated
+# HPET read.
+#
+# Usage: ring-rate.sh [-k "SERIES..."] [-r ROUNDS] [-a APPEND] [-I] [-N]
 set -uo pipefail
 . "$(dirname "$0")/../selftests/rig/lib.sh"
 
-series_list="6.1 6.12" rounds=5 icount="" prepare=""
-while getopts "k:r:IN" opt; do
+series_list="6.1 6.12" rounds=5 icount="" prepare="" append=""
+while getopts "k:r:a:IN" opt; do
 	case $opt in
 	k) series_list=$OPTARG ;;
 	r) rounds=$OPTARG ;;
+	a) append=$OPTARG ;;
 	I) icount=1 ;;
 	N) prepare=-N ;;
 	*) exit 2 ;;
@@ -41,6 +48,7 @@ fi
 # In the VM: reload kvmwatch with test_events=1, the rounds, and kvmwatch
 # back as the rig loads it.
 cmd="rmmod kvmwatch && modprobe kvmwatch test_events=1 || exit 1
+echo \"# clocksource \$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)\"
 rc=0
 i=0
 while [ \$i -lt $rounds ]; do
@@ -52,12 +60,12 @@ done
 rmmod kvmwatch && modprobe kvmwatch
 exit \$rc"
 
-printf '%-8s %-18s %6s %12s %12s %12s %8s\n' kernel run rounds \
-	min median max 'min/1M'
+printf '%-8s %-12s %-18s %6s %12s %12s %12s %8s\n' kernel clocksource run \
+	rounds min median max 'min/1M'
 for series in $series_list; do
 	out=$(mktemp)
 	if ! "$KVMW_TOP/selftests/rig/run.sh" $prepare -k "$series" -T 1800 \
-	     -c "$cmd" >"$out" 2>&1; then
+	     -a "$append" -c "$cmd" >"$out" 2>&1; then
 		cat "$out" >&2
 		rm -f "$out"
 		kvmw_die "$series: the loss runs failed"
@@ -69,8 +77,9 @@ for series in $series_list; do
 		rm -f "$out"
 		kvmw_die "$series: not $((4 * rounds)) rates in the output"
 	fi
+	cs=$(sed -n 's/^# clocksource //p' "$out")
 	echo "$rates" |
-	awk -F: -v k="$series" '
+	awk -F: -v k="$series" -v cs="$cs" '
 	{ v[$1, ++n[$1]] = $2; if (!($1 in seen)) { seen[$1] = 1; ord[++m] = $1 } }
 	END {
 		for (j = 1; j <= m; j++) {
@@ -85,8 +94,8 @@ for series in $series_list; do
 			med = c % 2 ? s[(c + 1) / 2] : (s[c / 2] + s[c / 2 + 1]) / 2
 			name = r
 			gsub(/ /, "", name)
-			printf "%-8s %-18s %6d %12d %12d %12d %8.2f\n", k, name,
-			       c, s[1], med, s[c], s[1] / 1000000
+			printf "%-8s %-12s %-18s %6d %12d %12d %12d %8.2f\n", k,
+			       cs, name, c, s[1], med, s[c], s[1] / 1000000
 		}
 	}'
 	rm -f "$out"
